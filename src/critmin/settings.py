@@ -1,0 +1,31 @@
+"""Where critmin keeps its snapshots and warehouse.
+
+Resolution order for each path: explicit argument (CLI flag) → environment variable →
+default under ``$XDG_DATA_HOME/critmin`` (``~/.local/share/critmin``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV = "CRITMIN_DATA"
+DB_ENV = "CRITMIN_DB"
+
+
+def default_home() -> Path:
+    """``$XDG_DATA_HOME/critmin``, falling back to ``~/.local/share/critmin``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "critmin"
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Directory holding verified source snapshots."""
+    value = explicit or os.environ.get(DATA_ENV)
+    return Path(value).expanduser() if value else default_home() / "data"
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Path of the DuckDB warehouse file."""
+    value = explicit or os.environ.get(DB_ENV)
+    return Path(value).expanduser() if value else default_home() / "critmin.duckdb"

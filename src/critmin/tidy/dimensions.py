@@ -1,0 +1,111 @@
+"""Tidy dimension tables built from the project's reference data: countries, minerals,
+critical_lists and hs_products. Each row keeps its ``citation_id``, a readable ``citation``
+and a ``lineage`` naming the reference snapshot it came from."""
+
+from __future__ import annotations
+
+import duckdb
+
+from critmin.errors import RegistryError, UnmappedValueError
+
+HS_STAGES = ("ore_concentrate", "intermediate", "refined_chemical", "metal", "scrap")
+CITATION = (
+    "(SELECT c.title || ' (' || c.publisher || ', ' || c.year || ')' || "
+    "CASE WHEN coalesce(c.url, '') <> '' THEN ' ' || c.url ELSE '' END "
+    "FROM meta.ref_citations_all c WHERE c.citation_id = {t}.citation_id)"
+)
+
+
+def _cite(alias: str) -> str:
+    return CITATION.format(t=alias)
+
+
+def _unique(con: duckdb.DuckDBPyConnection, table: str, key: str, label: str) -> None:
+    dup = con.execute(
+        f"SELECT {key} FROM {table} GROUP BY ALL HAVING count(*) > 1 LIMIT 5"
+    ).fetchall()
+    if dup:
+        raise RegistryError(f"{label}: duplicate keys {[d for d in dup]}")
+
+
+def _citations_view(con: duckdb.DuckDBPyConnection) -> None:
+    parts = [
+        f"SELECT citation_id, title, publisher, year, url FROM {t}"
+        for (t,) in con.execute(
+            "SELECT 'meta.' || table_name FROM information_schema.tables WHERE table_schema='meta' "
+            "AND table_name LIKE 'ref_citations%' ORDER BY 1"
+        ).fetchall()
+    ]
+    con.execute("CREATE OR REPLACE VIEW meta.ref_citations_all AS " + " UNION ALL ".join(parts))
+
+
+def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Create tidy.countries, tidy.minerals, tidy.critical_lists, tidy.hs_products."""
+    _citations_view(con)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.countries AS
+        SELECT c.iso3, c.iso2, TRY_CAST(c.iso_numeric AS INTEGER) AS iso_numeric,
+               CASE WHEN coalesce(c.baci_codes, '') = '' THEN []::VARCHAR[]
+                    ELSE string_split(c.baci_codes, ';') END AS baci_codes,
+               c.name_en, c.name_ko, c.kind,
+               coalesce((SELECT list(a.alias ORDER BY a.alias) FROM meta.ref_country_aliases a
+                         WHERE a.iso3 = c.iso3), []) AS aliases,
+               c.citation_id, {_cite("c")} AS citation, c.snapshot_id AS lineage
+          FROM meta.ref_countries c""")
+    _unique(con, "tidy.countries", "iso3", "countries.csv")
+    codes = con.execute(
+        "SELECT code, list(iso3) FROM (SELECT unnest(baci_codes) AS code, iso3 "
+        "FROM tidy.countries) GROUP BY code HAVING count(*) > 1"
+    ).fetchall()
+    if codes:
+        raise RegistryError(f"countries.csv: BACI codes assigned to several countries: {codes}")
+
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.minerals AS
+        SELECT m.id, m.name_en, m.name_ko, nullif(m.symbol, '') AS symbol,
+               nullif(m.parent_id, '') AS parent_id, m.kind, m.citation_id,
+               {_cite("m")} AS citation, m.snapshot_id AS lineage
+          FROM meta.ref_minerals m""")
+    _unique(con, "tidy.minerals", "id", "minerals.csv")
+    orphans = con.execute(
+        "SELECT id, parent_id FROM tidy.minerals m WHERE parent_id IS NOT NULL "
+        "AND parent_id NOT IN (SELECT id FROM tidy.minerals)"
+    ).fetchall()
+    if orphans:
+        raise RegistryError(f"minerals.csv: parent_id not defined: {orphans}")
+
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.critical_lists AS
+        SELECT l.list_id, l.country, l.mineral_id, l.tier, l.name_as_listed,
+               nullif(l.grade_or_form, '') AS grade_or_form, l.citation_id, l.locator,
+               {_cite("l")} AS citation, l.snapshot_id AS lineage
+          FROM meta.ref_critical_lists l""")
+    _check_ids(con, "tidy.critical_lists", "mineral_id", "critical_lists.csv")
+
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.hs_products AS
+        SELECT h.hs6, h.hs_revision, h.mineral_id, h.stage, h.form, h.quantity_basis,
+               TRY_CAST(nullif(h.contained_factor, '') AS DOUBLE) AS contained_factor,
+               h.description, lower(h.in_bundled_trade) IN ('true', '1', 'yes')
+                 AS in_bundled_trade, h.citation_id, {_cite("h")} AS citation,
+               h.snapshot_id AS lineage
+          FROM meta.ref_hs_products h""")
+    _unique(con, "tidy.hs_products", "hs6", "hs_products.csv")
+    _check_ids(con, "tidy.hs_products", "mineral_id", "hs_products.csv")
+    bad = con.execute(
+        f"SELECT DISTINCT stage FROM tidy.hs_products WHERE stage NOT IN {HS_STAGES}"
+    ).fetchall()
+    if bad:
+        raise RegistryError(f"hs_products.csv: unknown stages {bad}; allowed {HS_STAGES}")
+
+
+def _check_ids(con: duckdb.DuckDBPyConnection, table: str, col: str, label: str) -> None:
+    bad = con.execute(
+        f"SELECT DISTINCT {col} FROM {table} WHERE {col} NOT IN (SELECT id FROM tidy.minerals)"
+    ).fetchall()
+    if bad:
+        raise UnmappedValueError(
+            "mineral id",
+            [(str(b[0]), label) for b in bad],
+            "add the mineral to critmin/reference/minerals.csv",
+        )

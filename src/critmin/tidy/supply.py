@@ -1,0 +1,152 @@
+"""Tidy supply facts: production, reserves, reported world totals, IEA supply outlook and the
+EU CRM 2023 supply/sourcing shares.
+
+All providers are first brought to one long shape in their own vocabulary
+(``source_id, label, sub_label, file, spelling, year, period, value, qualifier, estimated,
+measure, snapshot_id``); country spellings and commodity labels are then resolved through the
+harmonisation tables, and quantities are converted to metric tonnes with the factor in
+``units.csv`` (unit conversions are data). Rows with ``include = false`` in ``commodity_map.csv``
+stay in staging, and the build log counts them per label.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from critmin import harmonise
+
+log = logging.getLogger(__name__)
+
+# One SELECT per provider; each yields the long shape described above.
+LONG_SQL: dict[str, str] = {
+    "wmd": """
+        SELECT 'wmd' AS source_id, sheet AS label, '' AS sub_label,
+               'world_mining_data.db' AS file, coalesce(nullif(country_iso, ''), country)
+               AS spelling, year, CAST(year AS VARCHAR) AS period, value, '' AS qualifier,
+               data_source = 'e' AS estimated, 'production' AS measure, snapshot_id
+          FROM staging.wmd_production WHERE value IS NOT NULL""",
+    "bgs_wms": """
+        SELECT 'bgs_wms', file, sub_commodity, file || '.csv', country, year,
+               CAST(year AS VARCHAR), value, '', false, 'production', snapshot_id
+          FROM staging.bgs_wms WHERE value IS NOT NULL""",
+    "usgs_mcs": """
+        SELECT 'usgs_mcs', slug, 'production', 'mcs2026_elements.json', country, year_prev,
+               CAST(year_prev AS VARCHAR), production_prev_year, '', false, 'production',
+               snapshot_id
+          FROM staging.usgs_world_production
+         WHERE kind = 'primary' AND production_prev_year IS NOT NULL
+        UNION ALL
+        SELECT 'usgs_mcs', slug, 'production', 'mcs2026_elements.json', country, year_latest,
+               CAST(year_latest AS VARCHAR), production_latest_year, '', true, 'production',
+               snapshot_id
+          FROM staging.usgs_world_production
+         WHERE kind = 'primary' AND production_latest_year IS NOT NULL
+        UNION ALL
+        SELECT 'usgs_mcs', slug, 'reserves', 'mcs2026_elements.json', country, year_latest,
+               CAST(year_latest AS VARCHAR), reserves,
+               CASE WHEN trim(reserves_raw) LIKE '>%' THEN '>'
+                    WHEN trim(reserves_raw) LIKE '<%' THEN '<' ELSE '' END, false, 'reserves',
+               snapshot_id
+          FROM staging.usgs_world_production WHERE kind = 'primary' AND reserves IS NOT NULL""",
+    "eu_crm": """
+        SELECT 'eu_crm', material, stage, 'global_supply_shares_t.csv', country, 2020,
+               '2016-2020', share, share_qualifier, false, 'production', snapshot_id
+          FROM staging.eu_crm_global_supply
+        UNION ALL
+        SELECT 'eu_crm', material, stage, 'eu_supply_shares_t.csv', country, 2020,
+               '2016-2020', share, share_qualifier, false, 'eu_sourcing', snapshot_id
+          FROM staging.eu_crm_eu_sourcing""",
+    "iea_cmde": """
+        SELECT 'iea_cmde', mineral, stage, 'iea_critical_minerals.json', country, year,
+               CAST(year AS VARCHAR), value_kt, '', year > 2024,
+               CASE WHEN year > 2024 THEN 'outlook' ELSE 'production' END, snapshot_id
+          FROM staging.iea_supply WHERE value_kt IS NOT NULL""",
+}
+
+_COLUMNS = """
+    mm.mineral_id, mm.stage, cm.iso3, l.year, l.period,
+    CASE WHEN u.kind = 'mass' THEN l.value * mm.factor_to_t END AS quantity_t,
+    l.value AS quantity_reported, mm.unit AS unit_reported,
+    CASE WHEN mm.unit = 'share' THEN l.value END AS share,
+    nullif(l.qualifier, '') AS qualifier, mm.basis,
+    l.label || CASE WHEN l.sub_label NOT IN ('', 'production', 'reserves')
+                    THEN ' / ' || l.sub_label ELSE '' END AS commodity,
+    l.source_id, l.estimated, l.snapshot_id AS lineage"""
+
+
+def _joined(sid: str, measure: str, world: bool) -> str:
+    op = "=" if world else "<>"
+    return f"""
+        SELECT {_COLUMNS} FROM _supply_long l
+          JOIN (SELECT DISTINCT spelling, iso3 FROM _cm_{sid}) cm USING (spelling)
+          JOIN _mm_{sid} mm ON mm.label = l.label AND mm.sub_label = l.sub_label
+                             AND mm.file = l.file
+          LEFT JOIN meta.ref_units u ON u.unit = mm.unit
+         WHERE l.source_id = '{sid}' AND mm.include AND l.measure = '{measure}'
+           AND cm.iso3 {op} 'WLD'"""
+
+
+def build_supply(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """Create tidy.production, tidy.reserves, tidy.reported_totals, tidy.supply_outlook and
+    tidy.eu_crm_supply from the staged providers in ``sources``."""
+    present = [s for s in LONG_SQL if s in sources]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _supply_long AS "
+        + " UNION ALL ".join(f"({LONG_SQL[s]})" for s in present)
+    )
+    for sid in present:
+        harmonise.country_map(
+            con,
+            sid,
+            f"SELECT spelling, file FROM _supply_long WHERE source_id = '{sid}'",
+            f"_cm_{sid}",
+        )
+        harmonise.commodity_rows(
+            con,
+            sid,
+            f"SELECT label, sub_label, file FROM _supply_long WHERE source_id = '{sid}'",
+            f"_mm_{sid}",
+        )
+        excluded = con.execute(
+            f"SELECT mm.label, count(*) FROM _supply_long l JOIN _mm_{sid} mm "
+            f"ON mm.label = l.label AND mm.sub_label = l.sub_label AND mm.file = l.file "
+            f"WHERE l.source_id = '{sid}' AND NOT mm.include GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        if excluded:
+            log.info(
+                "%s: rows kept in staging only (include=false in commodity_map.csv): %s",
+                sid,
+                ", ".join(f"{lab} ({n})" for lab, n in excluded),
+            )
+
+    def union(measure: str, world: bool) -> str:
+        return " UNION ALL ".join(_joined(s, measure, world) for s in present)
+
+    con.execute(f"CREATE OR REPLACE TABLE tidy.production AS {union('production', False)}")
+    con.execute(f"""CREATE OR REPLACE TABLE tidy.reserves AS
+        SELECT * EXCLUDE (share) FROM ({union("reserves", False)})""")
+    con.execute(f"""CREATE OR REPLACE TABLE tidy.supply_outlook AS
+        SELECT mineral_id, stage, iso3, year, quantity_t, quantity_reported, unit_reported, basis,
+               commodity, source_id, lineage FROM ({union("outlook", False)})""")
+    con.execute(f"""CREATE OR REPLACE TABLE tidy.reported_totals AS
+        SELECT 'production' AS measure, * FROM ({union("production", True)})
+        UNION ALL SELECT 'reserves', * FROM ({union("reserves", True)})
+        UNION ALL SELECT 'outlook', * FROM ({union("outlook", True)})""")
+    if "eu_crm" in present:
+        con.execute("""CREATE OR REPLACE TABLE tidy.eu_crm_supply AS
+            SELECT CASE WHEN l.file LIKE 'global%' THEN 'global' ELSE 'eu_sourcing' END AS scope,
+                   mm.mineral_id, mm.stage, cm.iso3, l.label AS material, l.value AS share,
+                   nullif(l.qualifier, '') AS qualifier, s.t, l.snapshot_id AS lineage
+              FROM _supply_long l
+              JOIN (SELECT DISTINCT spelling, iso3 FROM _cm_eu_crm) cm USING (spelling)
+              JOIN _mm_eu_crm mm ON mm.label = l.label AND mm.sub_label = l.sub_label
+                                AND mm.file = l.file
+              JOIN (SELECT material, stage, country, t, 'global_supply_shares_t.csv' AS file
+                      FROM staging.eu_crm_global_supply
+                    UNION ALL SELECT material, stage, country, t, 'eu_supply_shares_t.csv'
+                      FROM staging.eu_crm_eu_sourcing) s
+                ON s.material = l.label AND s.stage = l.sub_label AND s.country = l.spelling
+               AND s.file = l.file
+             WHERE l.source_id = 'eu_crm' AND mm.include""")
