@@ -34,6 +34,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "hs6",
         "hs_revision",
         "mineral_id",
+        "specific",
         "stage",
         "form",
         "quantity_basis",

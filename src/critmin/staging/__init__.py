@@ -7,6 +7,7 @@ naming the file, column and value. Every row carries ``snapshot_id``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 import duckdb
 
 from critmin.errors import BuildError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,19 +38,25 @@ def require_parsed(
     *,
     label: str,
     allow: tuple[str, ...] = (),
+    defer: bool = False,
 ) -> None:
     """Fail if any non-empty ``raw`` value in ``table`` did not parse into ``parsed``.
 
     ``allow`` lists raw markers that mean "no value" in the provider's vocabulary (e.g. ``NA``).
+    With ``defer=True`` the values are only logged: the tidy layer must then either correct them
+    (``corrections.csv``) or stop the build (see ``critmin.tidy.check_unparsed``).
     """
-    allowed = ", ".join(f"'{a}'" for a in allow) or "NULL"
+    markers = ("", *allow)
     bad = con.execute(
-        f"SELECT snapshot_id, {raw}::VARCHAR FROM {table} WHERE {parsed} IS NULL "
-        f"AND {raw} IS NOT NULL AND trim({raw}::VARCHAR) <> '' AND trim({raw}::VARCHAR) "
-        f"NOT IN ({allowed}) LIMIT 5"
+        f"SELECT DISTINCT snapshot_id, {raw}::VARCHAR FROM {table} WHERE {parsed} IS NULL "
+        f"AND {raw} IS NOT NULL AND NOT list_contains(?, trim({raw}::VARCHAR)) LIMIT 5",
+        [list(markers)],
     ).fetchall()
     if bad:
-        shown = "; ".join(f"{v!r} in {s}" for s, v in bad)
+        shown = "; ".join(f"{v!r} in {snap}" for snap, v in bad)
+        if defer:
+            log.info("unparsed %s in %s: %s (left for corrections.csv)", label, table, shown)
+            return
         raise BuildError(
             f"cannot parse {label} in {table}: {shown}. Fix: correct the file or "
             f"add a correction in critmin/reference/corrections.csv"

@@ -168,7 +168,9 @@ def _load_gpr_wgi(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         "SELECT wgi_table, country, code, country_code, CAST(year AS INTEGER) AS year, "
         "TRY_CAST(value_raw AS DOUBLE) AS value, value_raw, snapshot_id FROM {src}",
     )
-    require_parsed(con, "staging.gpr_wgi", "value_raw", "value", label="WGI value", allow=("nan",))
+    require_parsed(
+        con, "staging.gpr_wgi", "value_raw", "value", label="WGI value", allow=("nan", "None")
+    )
 
 
 def load(con: duckdb.DuckDBPyConnection, files: Mapping[str, Snapshot]) -> list[str]:

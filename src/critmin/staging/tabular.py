@@ -94,7 +94,7 @@ def load_eu_crm(con: duckdb.DuckDBPyConnection, files: Mapping[str, Snapshot]) -
             f"ELSE '' END AS share_qualifier, t AS t_raw, TRY_CAST(t AS DOUBLE) AS t, "
             f"'{sid}' AS snapshot_id FROM {_csv(snap.path, ',')}"
         )
-        require_parsed(con, table, "share_raw", "share", label="EU CRM share")
+        require_parsed(con, table, "share_raw", "share", label="EU CRM share", defer=True)
         require_parsed(con, table, "t_raw", "t", label="EU CRM trade variable t")
         written.append(table)
     if "material_use_shares.csv" in files:

@@ -23,7 +23,42 @@ def build_tidy(con: duckdb.DuckDBPyConnection, sources: list[str]) -> int:
         build_trade(con)
     if "wgi" in sources:
         build_governance(con)
-    return apply_corrections(con)
+    changed = apply_corrections(con)
+    check_unparsed(con)
+    return changed
+
+
+def check_unparsed(con: duckdb.DuckDBPyConnection) -> None:
+    """Values staging could not parse must have been corrected by now; otherwise stop."""
+    rows = (
+        con.execute("""
+        SELECT 'tidy.eu_crm_supply', material || ' / ' || stage || ' / ' || iso3 || ' / ' ||
+               scope, share_raw
+          FROM tidy.eu_crm_supply WHERE share IS NULL
+        UNION ALL
+        SELECT 'tidy.production', source_id || ' ' || commodity || ' / ' || iso3 || ' / ' ||
+               period, CAST(quantity_reported AS VARCHAR)
+          FROM tidy.production WHERE quantity_t IS NULL AND share IS NULL
+        LIMIT 5""").fetchall()
+        if _has(con, "eu_crm_supply")
+        else []
+    )
+    if rows:
+        shown = "; ".join(f"{t}: {what} (raw {raw!r})" for t, what, raw in rows)
+        raise BuildError(
+            f"values that could not be parsed and have no correction: {shown}. "
+            f"Fix: add an active row to critmin/reference/corrections.csv with "
+            f"the value and the reason"
+        )
+
+
+def _has(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+        "'tidy' AND table_name = ?",
+        [table],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def check_lineage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

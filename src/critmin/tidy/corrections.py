@@ -3,9 +3,11 @@
 ``critmin/reference/corrections.csv`` columns: ``correction_id, table, source_id, match,
 column, old_value, new_value, status, reason, citation_id``. ``match`` is ``key=value`` pairs
 joined by ``;`` over the tidy table's columns (``source_id`` is always added). Only rows with
-status ``active`` are applied; ``proposed``, ``resolved_upstream`` and ``rejected`` document
-decisions. A correction whose ``old_value`` no longer matches the data stops the build (the
-upstream file changed and the correction must be reviewed); one that matches no row warns.
+status ``active`` are applied; ``documented`` records a known upstream error that harmonisation
+already handles without changing a value (e.g. a wrong provider country code where rows resolve by
+name); ``proposed``, ``resolved_upstream`` and ``rejected`` document decisions. A correction
+whose ``old_value`` no longer matches the data stops the build (the upstream file changed and
+the correction must be reviewed); one that matches no row warns.
 Applied corrections are listed in ``meta.corrections_applied``.
 """
 
@@ -18,7 +20,7 @@ import duckdb
 from critmin.errors import BuildError, RegistryError
 
 log = logging.getLogger(__name__)
-STATUSES = ("active", "proposed", "resolved_upstream", "rejected")
+STATUSES = ("active", "documented", "proposed", "resolved_upstream", "rejected")
 _TABLES = ("production", "reserves", "trade", "governance", "supply_outlook", "eu_crm_supply")
 
 
@@ -50,7 +52,7 @@ def apply_corrections(con: duckdb.DuckDBPyConnection) -> int:
         if status not in STATUSES:
             raise RegistryError(f"corrections.csv {cid}: status {status!r} not in {STATUSES}")
         if status != "active":
-            continue
+            continue  # documented / proposed / resolved_upstream / rejected: kept as a record
         if table not in _TABLES:
             raise RegistryError(f"corrections.csv {cid}: table {table!r} not in {_TABLES}")
         cols = {d[0] for d in con.execute(f"SELECT * FROM tidy.{table} LIMIT 0").description}
@@ -70,7 +72,7 @@ def apply_corrections(con: duckdb.DuckDBPyConnection) -> int:
                 "correction %s matches no row of tidy.%s (%s); review it", cid, table, match
             )
             continue
-        stale = [f[0] for f in found if f[0] != old and not _same_number(f[0], old)]
+        stale = [f[0] for f in found if (f[0] or "") != (old or "") and not _same_number(f[0], old)]
         if stale:
             raise BuildError(
                 f"correction {cid} expects {column} = {old!r} in tidy.{table} "

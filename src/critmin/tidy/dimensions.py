@@ -10,9 +10,9 @@ from critmin.errors import RegistryError, UnmappedValueError
 
 HS_STAGES = ("ore_concentrate", "intermediate", "refined_chemical", "metal", "scrap")
 CITATION = (
-    "(SELECT c.title || ' (' || c.publisher || ', ' || c.year || ')' || "
-    "CASE WHEN coalesce(c.url, '') <> '' THEN ' ' || c.url ELSE '' END "
-    "FROM meta.ref_citations_all c WHERE c.citation_id = {t}.citation_id)"
+    "(SELECT cit.title || ' (' || cit.publisher || ', ' || cit.year || ')' || "
+    "CASE WHEN coalesce(cit.url, '') <> '' THEN ' ' || cit.url ELSE '' END "
+    "FROM meta.ref_citations_all cit WHERE cit.citation_id = {t}.citation_id)"
 )
 
 
@@ -84,7 +84,9 @@ def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
 
     con.execute(f"""
         CREATE OR REPLACE TABLE tidy.hs_products AS
-        SELECT h.hs6, h.hs_revision, h.mineral_id, h.stage, h.form, h.quantity_basis,
+        SELECT h.hs6, h.hs_revision, h.mineral_id,
+               lower(h.specific) IN ('true', '1', 'yes') AS specific,
+               h.stage, h.form, h.quantity_basis,
                TRY_CAST(nullif(h.contained_factor, '') AS DOUBLE) AS contained_factor,
                h.description, lower(h.in_bundled_trade) IN ('true', '1', 'yes')
                  AS in_bundled_trade, h.citation_id, {_cite("h")} AS citation,

