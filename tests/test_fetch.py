@@ -80,3 +80,24 @@ def test_cli_fetch_mismatch_is_one_line_and_nonzero(tmp_path: Path) -> None:
     assert res.output.count("\n") == 1 and res.output.startswith("error: checksum mismatch")
     assert "Traceback" not in res.output
     assert not (tmp_path / "d" / "wgi" / "wgi_1996_2023.csv").exists()
+
+
+def test_fetch_from_an_http_mirror(tiny: Tiny) -> None:
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tiny.mirror))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        done = fetch_sources(tiny.registry.values(), tiny.data_dir, url)
+    finally:
+        server.shutdown()
+    sources = {where for *_, where in done}
+    assert any(w.startswith(url) for w in sources)
+    wgi = tiny.registry["wgi"].files[0]
+    assert sha256_file(tiny.data_dir / "wgi" / wgi.name) == wgi.sha256

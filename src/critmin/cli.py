@@ -28,6 +28,9 @@ class _Group(click.Group):
         except CritminError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # disk full, permission denied, unreadable path
+            click.echo(f"error: {exc}. Fix: check the path and its permissions", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("error: interrupted; nothing was left half-written", err=True)
             sys.exit(130)
@@ -232,7 +235,14 @@ def summary(ctx: click.Context, fmt: Format) -> None:
             f"(input hash {str(s.last_build[1])[:12]})"
         )
     click.echo(render(["tidy table", "rows"], tidy, fmt), nl=False)
-    click.echo(render(["source", "title", "licence"], s.sources, fmt), nl=False)
+    short = [(a, b, _short(c)) for a, b, c in s.sources]
+    click.echo(render(["source", "title", "licence"], short, fmt), nl=False)
+    click.echo("full licences and attributions: critmin sources")
+
+
+def _short(text: str, width: int = 48) -> str:
+    first = text.split(". ")[0].split("; ")[0]
+    return first if len(first) <= width else first[: width - 1] + "…"
 
 
 def main() -> None:

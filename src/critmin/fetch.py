@@ -207,6 +207,12 @@ def fetch_sources(
         # archives before their members
         for f in sorted(src.files, key=lambda x: bool(x.member_of)):
             where = fetch_file(src, f, data_dir, mirror)
-            log.info("%s/%s: %s", src.id, f.name, where)
+            log.log(
+                logging.DEBUG if where == "cached" else logging.INFO,
+                "%s/%s: %s",
+                src.id,
+                f.name,
+                where,
+            )
             done.append((src.id, f.name, where))
     return done

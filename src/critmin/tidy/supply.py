@@ -197,6 +197,7 @@ def build_supply(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
 
     if "wmd" in present:
         _report_wmd_code_disagreements(con)
+    _warn_unused_commodity_rows(con, present)
 
     def union(measure: str, world: bool) -> str:
         return " UNION ALL ".join(_joined(s, measure, world) for s in present)
@@ -254,3 +255,24 @@ def _report_wmd_code_disagreements(con: duckdb.DuckDBPyConnection) -> None:
                 "documented in corrections.csv" if documented else "NOT documented",
                 ", ".join(found),
             )
+
+
+def _warn_unused_commodity_rows(con: duckdb.DuckDBPyConnection, present: list[str]) -> None:
+    """Included commodity_map.csv rows whose label no longer occurs in the staged data (rows with
+    include=false may document labels that carry no values, e.g. USGS germanium)."""
+    unused = con.execute(f"""
+        SELECT m.source_id || ':' || m.provider_label ||
+               CASE WHEN coalesce(m.sub_label, '') <> '' THEN '/' || m.sub_label ELSE '' END
+          FROM meta.ref_commodity_map m
+         WHERE m.source_id IN ({", ".join(f"'{s}'" for s in present)})
+           AND lower(m.include) IN ('true', '1', 'yes')
+           AND NOT EXISTS (SELECT 1 FROM _supply_long l WHERE l.source_id = m.source_id
+                             AND l.label = m.provider_label
+                             AND (coalesce(m.sub_label, '') IN ('', l.sub_label)))
+         ORDER BY 1""").fetchall()
+    if unused:
+        log.warning(
+            "commodity_map.csv: %d rows match no staged label: %s",
+            len(unused),
+            ", ".join(u[0] for u in unused[:15]),
+        )
