@@ -141,6 +141,9 @@ INSERT INTO product_codes_HS92_V202401b VALUES ('261000', 'Chromium ores and con
 """
 
 _WMD_SQL = """
+CREATE TABLE "Country_ISO" ("ISO" TEXT, "Country" TEXT);
+INSERT INTO "Country_ISO" VALUES ('8', 'Albania'), ('398', 'Kazakhstan'),
+ ('410', 'Korea, Republic of');
 CREATE TABLE "HS Code Map" ("Sheet_name" TEXT, "Category - WMD" TEXT, "Reference ID" TEXT,
  "Supply Chain Stage" TEXT, "Symbol" TEXT, "Geology" TEXT, "Reference" TEXT,
  "EoL-RIR (2023)" REAL, "HS Code - Complementary" TEXT, "HS Code" TEXT, "Description" TEXT);

@@ -22,6 +22,25 @@ log = logging.getLogger("critmin")
 
 
 class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage errors are one line too: ``error: <message>. Fix: <command> --help``."""
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "critmin"
+            click.echo(f"error: {exc.format_message()} Fix: see `{where} --help`", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
+        return rv
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -248,3 +267,13 @@ def _short(text: str, width: int = 48) -> str:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="critmin")
+
+
+def _register() -> None:
+    from critmin.cli_analytics import COMMANDS
+
+    for cmd in COMMANDS:
+        cli.add_command(cmd)
+
+
+_register()

@@ -91,20 +91,28 @@ def _load_wmd(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
     names, rows = _read(snap.path, 'SELECT * FROM "HS Code Map"')
     _create(con, "staging.wmd_hs_map", _arrow(names, rows, snap.snapshot_id), "SELECT * FROM {src}")
     sheets = [str(r[0]) for r in rows]
+    names, iso_rows = _read(snap.path, 'SELECT * FROM "Country_ISO" ORDER BY rowid')
+    _create(
+        con,
+        "staging.wmd_country_iso",
+        _arrow(names, iso_rows, snap.snapshot_id),
+        'SELECT "ISO" AS iso_numeric, "Country" AS country, snapshot_id FROM {src}',
+    )
     present = set(_tables(snap.path))
     missing = [s for s in sheets if s not in present]
     if missing:
         raise BuildError(f"world_mining_data.db lists sheets without tables: {missing}")
     long_rows: list[tuple[object, ...]] = []
     for sheet in sheets:
-        names, data = _read(snap.path, f'SELECT * FROM "{sheet}"')
+        names, data = _read(snap.path, f'SELECT * FROM "{sheet}" ORDER BY rowid')
         years = [c for c in names if c in _YEAR_COLS]
         idx = {n: i for i, n in enumerate(names)}
-        for r in data:
+        for row_no, r in enumerate(data, start=1):
             for y in years:
                 long_rows.append(
                     (
                         sheet,
+                        row_no,
                         r[idx["Country"]],
                         r[idx["Country_Code"]],
                         r[idx["Country_ISO"]],
@@ -116,6 +124,7 @@ def _load_wmd(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
                 )
     cols = [
         "sheet",
+        "source_row",
         "country",
         "country_code",
         "country_iso",
@@ -128,7 +137,8 @@ def _load_wmd(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         con,
         "staging.wmd_production",
         _arrow(cols, long_rows, snap.snapshot_id),
-        "SELECT sheet, country, country_code, country_iso, CAST(year AS INTEGER) AS year, "
+        "SELECT sheet, CAST(source_row AS INTEGER) AS source_row, country, country_code, "
+        "country_iso, CAST(year AS INTEGER) AS year, "
         "TRY_CAST(value_raw AS DOUBLE) AS value, value_raw, unit, data_source, snapshot_id "
         "FROM {src}",
     )
@@ -145,14 +155,15 @@ def _load_wmd(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
 def _load_gpr_wgi(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
     long_rows: list[tuple[object, ...]] = []
     for table in _tables(snap.path):
-        names, data = _read(snap.path, f'SELECT * FROM "{table}"')
+        names, data = _read(snap.path, f'SELECT * FROM "{table}" ORDER BY rowid')
         years = [c for c in names if c in _YEAR_COLS]
         idx = {n: i for i, n in enumerate(names)}
-        for r in data:
+        for row_no, r in enumerate(data, start=1):
             for y in years:
                 long_rows.append(
                     (
                         table,
+                        row_no,
                         r[idx["Country/Territory"]],
                         r[idx["Code"]],
                         r[idx["country_code"]],
@@ -160,12 +171,13 @@ def _load_gpr_wgi(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
                         r[idx[y]],
                     )
                 )
-    cols = ["wgi_table", "country", "code", "country_code", "year", "value_raw"]
+    cols = ["wgi_table", "source_row", "country", "code", "country_code", "year", "value_raw"]
     _create(
         con,
         "staging.gpr_wgi",
         _arrow(cols, long_rows, snap.snapshot_id),
-        "SELECT wgi_table, country, code, country_code, CAST(year AS INTEGER) AS year, "
+        "SELECT wgi_table, CAST(source_row AS INTEGER) AS source_row, country, code, "
+        "country_code, CAST(year AS INTEGER) AS year, "
         "TRY_CAST(value_raw AS DOUBLE) AS value, value_raw, snapshot_id FROM {src}",
     )
     require_parsed(
@@ -187,5 +199,6 @@ def load(con: duckdb.DuckDBPyConnection, files: Mapping[str, Snapshot]) -> list[
         "staging.baci_product_codes",
         "staging.wmd_production",
         "staging.wmd_hs_map",
+        "staging.wmd_country_iso",
         "staging.gpr_wgi",
     ]
