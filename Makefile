@@ -8,7 +8,7 @@ export CRITMIN_DATA ?= $(CURDIR)/.critmin/data
 export CRITMIN_DB   ?= $(CURDIR)/.critmin/critmin.duckdb
 MIRROR := $(if $(wildcard $(SHARED)),--mirror $(SHARED),)
 
-.PHONY: setup run fetch build test lint typecheck bench clean
+.PHONY: setup run fetch build test peer lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -38,8 +38,12 @@ typecheck: setup
 test: lint typecheck fetch
 	$(BIN)/python -m pytest
 
+peer: fetch
+	$(BIN)/python -m pytest -m peer
+
 bench: build
+
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .critmin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-peer .critmin .pytest_cache .mypy_cache .ruff_cache

@@ -64,6 +64,13 @@ def main() -> None:
     print(f"tidy rows per second             {tidy_rows / med:8.0f}     ({tidy_rows:,} rows)")
     print(f"no-op build (inputs unchanged)   {skip:8.2f} s")
     print(f"KOR 2022 import query (median)   {statistics.median(qt) * 1000:8.2f} ms")
+    if os.environ.get("CRITMIN_BENCH_SKIP_PEER"):
+        print("GeoPolRisk vs peer: skipped (CRITMIN_BENCH_SKIP_PEER set)")
+        return
+    from geopolrisk_bench import run as run_geopolrisk
+
+    for line in run_geopolrisk(db):
+        print(line)
 
 
 if __name__ == "__main__":

@@ -147,3 +147,21 @@ def test_risk_reports_both_methods_with_sources(real_warehouse: Path) -> None:
     gpr = next(r for r in data["results"] if r["method"] == "geopolrisk")
     assert gpr["score"] == pytest.approx(gpr["hhi"] * gpr["import_risk"])
     assert data["sources"]
+
+
+def test_regions_exclude_internal_trade(real_warehouse: Path) -> None:
+    from critmin.api import Critmin
+
+    with Critmin(real_warehouse) as cm:
+        pair = cm.exposure("KOR+JPN", mineral="lithium", year=2022)
+        assert pair["importer"] == "JPN+KOR" and pair["members"] == ["JPN", "KOR"]
+        for e in pair["exposure"]:
+            assert not {"JPN", "KOR"} & {s["iso3"] for s in e["suppliers"]}
+        eu = cm.risk("EUU", method="geopolrisk", mineral="cobalt", year=2022)
+        assert len(eu["members"]) == 27 and "DEU" in eu["members"]
+        (cell,) = eu["results"]
+        # intra-EU flows count in total trade but carry no risk: the import risk must be below
+        # that of the same flows weighted as if every member were an outside supplier
+        assert cell["status"] == "ok" and 0 < cell["import_risk"] < 1
+        de = cm.risk("DEU", method="geopolrisk", mineral="cobalt", year=2022)["results"][0]
+        assert cell["total_trade"] > de["total_trade"]

@@ -67,8 +67,8 @@ class Critmin:
             for i, t, e, li, a, snaps in rows
         ]
 
-    def _importer(self, importer: str) -> str:
-        return lookup.country(self.con, importer)
+    def _importer(self, importer: str) -> tuple[str, list[str]]:
+        return lookup.importer(self.con, importer)
 
     # -- concentration ---------------------------------------------------------------------
     def profile(
@@ -113,11 +113,12 @@ class Critmin:
         indicator: str = "pv",
     ) -> dict[str, Any]:
         """Who supplies the importer, by mineral and HS stage, with import HHI and reliance."""
-        iso3 = self._importer(importer)
+        iso3, members = self._importer(importer)
         mid = lookup.mineral(self.con, mineral) if mineral else None
         res = expo.exposure(
             self.con,
-            [iso3],
+            members,
+            label=iso3,
             mineral_id=mid,
             year=year,
             stage=stage,
@@ -134,10 +135,11 @@ class Critmin:
             items.append(d)
         reliance = {}
         for m, y in sorted({(e.mineral_id, e.year) for e in res}):
-            reliance[f"{m}/{y}"] = asdict(expo.net_import_reliance(self.con, [iso3], m, y))
+            reliance[f"{m}/{y}"] = asdict(expo.net_import_reliance(self.con, members, m, y))
         return {
             "importer": iso3,
             "importer_name": self.names.country(iso3),
+            "members": members,
             "governance": {"indicator": indicator, "threshold": governance_threshold},
             "exposure": items,
             "net_import_reliance": reliance,
@@ -159,7 +161,7 @@ class Critmin:
         """GeoPolRisk and/or EU CRM supply risk of the importer's minerals."""
         if method not in METHODS:
             raise CritminError(f"unknown method {method!r}; choose one of {METHODS}")
-        iso3 = self._importer(importer)
+        iso3, members = self._importer(importer)
         mid = lookup.mineral(self.con, mineral) if mineral else None
         mats = [
             (m, i)
@@ -174,6 +176,7 @@ class Critmin:
         out: dict[str, Any] = {
             "importer": iso3,
             "importer_name": self.names.country(iso3),
+            "members": members,
             "year": year,
             "results": [],
         }
@@ -181,7 +184,7 @@ class Critmin:
         if method in ("geopolrisk", "all") and mats:
             cells = gpr.geopolrisk_grid(
                 self.con,
-                {iso3: lookup.baci_codes(self.con, iso3)},
+                {iso3: [c for m in members for c in lookup.baci_codes(self.con, m)]},
                 materials=[m for m, _ in mats],
                 years=[year],
                 profile=profile,
@@ -221,7 +224,14 @@ class Critmin:
             for m in eu_minerals:
                 try:
                     r = eusr.eu_supply_risk(
-                        self.con, [iso3], m, year=year, si_sr=si_sr, ir_default=ir_default
+                        self.con,
+                        members,
+                        m,
+                        year=year,
+                        si_sr=si_sr,
+                        ir_default=ir_default,
+                        label=iso3,
+                        eu_sourcing_table=iso3 == "EUU",
                     )
 
                 except conc.NoDataError as exc:

@@ -44,6 +44,23 @@ def country(con: duckdb.DuckDBPyConnection, text: str) -> str:
     )
 
 
+def importer(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, list[str]]:
+    """(label, member ISO3 codes) for a country, a region id from ``tidy.regions`` (e.g. EUU,
+    whose members are listed there) or countries joined by ``+`` (``KOR+JPN``)."""
+    parts = [p for p in text.split("+") if p.strip()]
+    if len(parts) > 1:
+        members = sorted({country(con, p) for p in parts})
+        return "+".join(members), members
+    iso3 = country(con, text)
+    members = sorted(
+        m
+        for (m,) in con.execute(
+            "SELECT iso3 FROM tidy.regions WHERE region_id = ?", [iso3]
+        ).fetchall()
+    )
+    return iso3, members or [iso3]
+
+
 def mineral(con: duckdb.DuckDBPyConnection, text: str) -> str:
     """Mineral id for an id, English or Korean name, or chemical symbol."""
     t = text.strip()

@@ -53,6 +53,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "include",
         "citation_id",
     ),
+    "regions": ("region_id", "name_en", "name_ko", "iso3", "citation_id"),
     "units": ("unit", "kind", "factor_to_t", "citation_id"),
     "corrections": (
         "correction_id",

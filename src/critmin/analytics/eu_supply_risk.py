@@ -116,9 +116,12 @@ def eu_supply_risk(
     t_default: float = 1.0,
     wgi_default: float = 5.0,
     label: str | None = None,
+    eu_sourcing_table: bool = False,
 ) -> SupplyRisk:
-    """Supply risk of ``mineral_id`` for ``importers`` (ISO3; ``EUU`` uses the EU's own
-    sourcing table) in ``year``. Raises NoDataError without EU CRM global supply data."""
+    """Supply risk of ``mineral_id`` for ``importers`` (ISO3 codes; several form a region) in
+    ``year``; ``eu_sourcing_table=True`` takes the sourcing shares from the EU CRM 2023 EU
+    sourcing table instead of trade. Raises NoDataError without EU CRM global supply data."""
+
     for name, v in (("si_sr", si_sr), ("ir_default", ir_default)):
         if not 0 <= v <= 1:
             raise ValueError(f"{name} must be within [0, 1], got {v}")
@@ -140,7 +143,7 @@ def eu_supply_risk(
             f"EU CRM 2023 has no global supply shares for {mineral_id!r}; the "
             f"EU supply-risk method needs them"
         )
-    if list(importers) == ["EUU"]:
+    if eu_sourcing_table:
         sourcing = dict(
             con.execute(
                 _GLOBAL_SQL.format(wgi=wgi_sql), {**params, "scope": "eu_sourcing"}

@@ -247,7 +247,8 @@ def _grid_sql(peer: bool) -> str:
            CASE WHEN status = 'ok' THEN hhi * import_risk END,
            CASE WHEN status = 'ok' THEN hhi * import_risk * price / {CF_CU} END,
            CASE WHEN status = 'ok' THEN price END,
-           numerator, total_trade, prod_qty, status
+           CASE WHEN NOT isnan(numerator) THEN numerator END, total_trade, prod_qty, status
+
       FROM priced
      ORDER BY importer, material, year"""
     )

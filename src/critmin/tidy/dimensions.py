@@ -40,7 +40,9 @@ def _citations_view(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
-    """Create tidy.countries, tidy.minerals, tidy.critical_lists, tidy.hs_products."""
+    """Create tidy.countries, tidy.regions, tidy.minerals, tidy.critical_lists and
+    tidy.hs_products."""
+
     _citations_view(con)
     con.execute(f"""
         CREATE OR REPLACE TABLE tidy.countries AS
@@ -59,6 +61,20 @@ def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if codes:
         raise RegistryError(f"countries.csv: BACI codes assigned to several countries: {codes}")
+
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.regions AS
+        SELECT r.region_id, r.name_en, r.name_ko, r.iso3, r.citation_id,
+               {_cite("r")} AS citation, r.snapshot_id AS lineage
+          FROM meta.ref_regions r""")
+    stray = con.execute(
+        "SELECT region_id, iso3 FROM tidy.regions WHERE iso3 NOT IN "
+        "(SELECT iso3 FROM tidy.countries) OR region_id NOT IN (SELECT iso3 FROM tidy.countries)"
+    ).fetchall()
+    if stray:
+        raise RegistryError(
+            f"regions.csv: region or member codes missing from countries.csv: {stray}"
+        )
 
     con.execute(f"""
         CREATE OR REPLACE TABLE tidy.minerals AS
