@@ -149,3 +149,16 @@ def test_countries_carry_korean_names_and_baci_codes(real_warehouse: Path) -> No
     assert rows["KOR"][0] == "대한민국" and rows["KAZ"][0] == "카자흐스탄"
     assert rows["KOR"][1] == ["410"] and rows["KAZ"][1] == ["398"]
     assert "490" in rows["TWN"][1]
+
+
+def test_no_floating_point_nan_in_tidy_tables(real_warehouse: Path) -> None:
+    """Providers' 'nan'/'None' markers must become NULL, never a floating-point NaN."""
+    cols = _q(
+        real_warehouse,
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'tidy' AND data_type = 'DOUBLE'",
+    )
+    assert cols
+    for table, column in cols:
+        ((n,),) = _q(real_warehouse, f"SELECT count(*) FROM tidy.{table} WHERE isnan({column})")
+        assert n == 0, f"tidy.{table}.{column} holds NaN"

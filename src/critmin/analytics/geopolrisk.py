@@ -150,6 +150,8 @@ def _grid_sql(peer: bool) -> str:
     # production values for the HHI: the peer truncates to integers (pandas astype(int))
     hhi_value = "trunc(coalesce(p.value, 0))" if peer else "coalesce(p.value, 0)"
     # exporter WGI: text 'nan' -> NaN (peer) / 0.5; text 'None' -> error (peer) / 0.5
+    # (staging stores both markers as NULL value, keeping the text in value_raw)
+
     wgi_value = (
         (
             f"CASE WHEN w.value_raw IS NULL THEN {MISSING_WGI} "

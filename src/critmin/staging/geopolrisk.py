@@ -26,6 +26,13 @@ from critmin.errors import BuildError
 from critmin.staging import Snapshot, require_parsed
 
 _FILES = ("baci.db", "world_mining_data.db", "wgi.db")
+# The wheel writes missing numbers as the text 'nan' or 'None'; DuckDB would cast 'nan' to a
+# floating-point NaN, so these markers become NULL here (the raw text stays in value_raw).
+_NUMBER = (
+    "CASE WHEN lower(trim(value_raw)) IN ('nan', 'none') THEN NULL "
+    "ELSE TRY_CAST(value_raw AS DOUBLE) END"
+)
+
 _YEAR_COLS = [str(y) for y in range(1990, 2031)]
 
 
@@ -139,7 +146,7 @@ def _load_wmd(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         _arrow(cols, long_rows, snap.snapshot_id),
         "SELECT sheet, CAST(source_row AS INTEGER) AS source_row, country, country_code, "
         "country_iso, CAST(year AS INTEGER) AS year, "
-        "TRY_CAST(value_raw AS DOUBLE) AS value, value_raw, unit, data_source, snapshot_id "
+        f"{_NUMBER} AS value, value_raw, unit, data_source, snapshot_id "
         "FROM {src}",
     )
     require_parsed(
@@ -178,7 +185,7 @@ def _load_gpr_wgi(con: duckdb.DuckDBPyConnection, snap: Snapshot) -> None:
         _arrow(cols, long_rows, snap.snapshot_id),
         "SELECT wgi_table, CAST(source_row AS INTEGER) AS source_row, country, code, "
         "country_code, CAST(year AS INTEGER) AS year, "
-        "TRY_CAST(value_raw AS DOUBLE) AS value, value_raw, snapshot_id FROM {src}",
+        f"{_NUMBER} AS value, value_raw, snapshot_id FROM {{src}}",
     )
     require_parsed(
         con, "staging.gpr_wgi", "value_raw", "value", label="WGI value", allow=("nan", "None")
