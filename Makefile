@@ -29,8 +29,8 @@ run: build
 	$(BIN)/critmin summary
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks eval
+	$(BIN)/ruff format --check src tests benchmarks eval
 
 typecheck: setup
 	$(BIN)/mypy

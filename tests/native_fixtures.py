@@ -1,9 +1,12 @@
 """Tiny fixtures in each source's native format, written at test time.
 
-Each writer produces a few real-shaped rows (real provider spellings and labels, invented-free:
-values are copied from the real files where shown, e.g. Kazakhstan chromite 2021 in BGS) so the
-staging loaders, harmonisation and tidy SQL run end to end in under a second. The SQLite files
-inside the fake wheel are created from SQL here, never committed.
+Each writer produces a few rows in the provider's exact format, with its real spellings, labels
+and quirks ('<0.1%' shares, 'NA' estimates, an unpercented share, empty BGS values, 'World total'
+rows), so the staging loaders, harmonisation and tidy SQL run end to end in under a second. The
+numbers are illustrative test inputs chosen so the worked examples in docs/methods.md can be
+checked by hand; they are not the providers' figures and are never shipped as data. The SQLite
+files inside the fake wheel are created from SQL here, never committed.
+
 """
 
 from __future__ import annotations

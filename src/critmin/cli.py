@@ -16,7 +16,7 @@ import click
 
 from critmin import __version__, settings
 from critmin.errors import CritminError
-from critmin.render import FORMATS, Format, render
+from critmin.render import Format, format_option, render
 
 log = logging.getLogger("critmin")
 
@@ -60,14 +60,7 @@ def _paths(ctx: click.Context) -> tuple[Path, Path]:
     return settings.data_dir(obj.get("data_dir")), settings.db_path(obj.get("db"))
 
 
-_format = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+_format = format_option
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -270,9 +263,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin.cli_analytics import COMMANDS
+    from critmin import cli_agreements, cli_analytics
 
-    for cmd in COMMANDS:
+    for cmd in [*cli_analytics.COMMANDS, *cli_agreements.COMMANDS]:
         cli.add_command(cmd)
 
 

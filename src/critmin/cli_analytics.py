@@ -12,16 +12,9 @@ from typing import Any
 import click
 
 from critmin.lookup import LANGS
-from critmin.render import FORMATS, Format, render
+from critmin.render import Format, format_option, render
 
-_format = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+_format = format_option
 _lang = click.option(
     "--lang",
     type=click.Choice(LANGS),

@@ -11,8 +11,8 @@ import decimal
 import io
 import json
 import unicodedata
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 Format = Literal["table", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv")
@@ -71,6 +71,20 @@ def to_csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     for r in rows:
         w.writerow([_cell(v) for v in r])
     return buf.getvalue()
+
+
+def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--format table|json|csv`` option shared by every data command."""
+    import click
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(f)
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: Format) -> str:

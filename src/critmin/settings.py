@@ -29,3 +29,12 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Path of the DuckDB warehouse file."""
     value = explicit or os.environ.get(DB_ENV)
     return Path(value).expanduser() if value else default_home() / "critmin.duckdb"
+
+
+REGISTRY_ENV = "CRITMIN_REGISTRY"
+
+
+def registry_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Path of the agreements registry (a DuckDB file kept apart from the warehouse)."""
+    value = explicit or os.environ.get(REGISTRY_ENV)
+    return Path(value).expanduser() if value else default_home() / "agreements.duckdb"

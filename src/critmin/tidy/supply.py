@@ -98,30 +98,20 @@ LONG_SQL: dict[str, str] = {
         SELECT 'eu_crm' AS source_id,
                material AS label,
                stage AS sub_label,
-               'global_supply_shares_t.csv' AS file,
+               file,
                country AS spelling,
                2020 AS year,
                '2016-2020' AS period,
                share AS value,
                share_qualifier AS qualifier,
                false AS estimated,
-               'production' AS measure,
-               snapshot_id AS snapshot_id
-          FROM staging.eu_crm_global_supply
-        UNION ALL
-        SELECT 'eu_crm' AS source_id,
-               material AS label,
-               stage AS sub_label,
-               'eu_supply_shares_t.csv' AS file,
-               country AS spelling,
-               2020 AS year,
-               '2016-2020' AS period,
-               share AS value,
-               share_qualifier AS qualifier,
-               false AS estimated,
-               'eu_sourcing' AS measure,
-               snapshot_id AS snapshot_id
-          FROM staging.eu_crm_eu_sourcing""",
+               measure,
+               snapshot_id
+          FROM (SELECT *, 'global_supply_shares_t.csv' AS file, 'production' AS measure
+                  FROM staging.eu_crm_global_supply
+                UNION ALL
+                SELECT *, 'eu_supply_shares_t.csv', 'eu_sourcing'
+                  FROM staging.eu_crm_eu_sourcing)""",
     "iea_cmde": """
         SELECT 'iea_cmde' AS source_id,
                mineral AS label,

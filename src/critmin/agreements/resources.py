@@ -1,0 +1,71 @@
+"""Load the extraction resources: the organisation gazetteer (``organizations.csv``), country
+names and aliases (``tidy.countries``) and mineral names (``tidy.minerals``) from the warehouse."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+from critmin.agreements.extract import Organization, Resources
+from critmin.agreements.text import Gazetteer
+from critmin.errors import RegistryError
+from critmin.reference import reference_dir
+
+# English mineral names that are ordinary words in news text
+_AMBIGUOUS_EN = {"lead", "salt", "iron", "gold", "silver", "tin", "potash", "aggregates"}
+
+
+def organizations(directory: Path | None = None) -> dict[str, Organization]:
+    """The gazetteer, by id."""
+    path = (directory or reference_dir()) / "organizations.csv"
+    if not path.is_file():
+        raise RegistryError(f"organisation gazetteer {path} is missing")
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {
+        r["id"]: Organization(r["id"], r["name_en"], r["name_ko"], r["iso3"], r["kind"])
+        for r in rows
+    }
+
+
+def _org_names(directory: Path | None) -> list[tuple[str, str]]:
+    path = (directory or reference_dir()) / "organizations.csv"
+    with path.open(encoding="utf-8") as fh:
+        out = []
+        for r in csv.DictReader(fh):
+            for name in [r["name_en"], r["name_ko"], *(r.get("aliases") or "").split(";")]:
+                if name.strip():
+                    out.append((name.strip(), r["id"]))
+        return out
+
+
+def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None) -> Resources:
+    """Resources from a warehouse connection and the reference directory."""
+    orgs = organizations(directory)
+    countries = con.execute(
+        "SELECT iso3, name_en, name_ko, aliases FROM tidy.countries "
+        "WHERE kind IN ('country', 'territory', 'supranational')"
+    ).fetchall()
+    country_names: list[tuple[str, str]] = []
+    for iso3, en, ko, aliases in countries:
+        for n in [en, ko, *(aliases or [])]:
+            if n and (len(n) > 2 or not n.isascii()):
+                country_names.append((n, iso3))
+    minerals = con.execute(
+        "SELECT id, name_en, name_ko FROM tidy.minerals WHERE kind <> 'fuel'"
+    ).fetchall()
+    mineral_names: list[tuple[str, str]] = []
+    for mid, en, ko in minerals:
+        if en and en.lower() not in _AMBIGUOUS_EN:
+            mineral_names += [(en, mid), (en + "s", mid)]
+        if ko:
+            mineral_names.append((ko, mid))
+    return Resources(
+        orgs,
+        Gazetteer(_org_names(directory)),
+        Gazetteer(country_names),
+        Gazetteer(mineral_names),
+        directory,
+    )
