@@ -12,13 +12,15 @@ Rules (both languages; patterns in ``reference/agreement_lexicon.csv``):
    when the stretch names only one); with no organisation, the countries named become their
    governments; "양국"/"the two countries" — or nothing at all — stands for the article's two
    most-mentioned countries.
-4. Status: ``historical`` with a past-year cue (지난 2019년, in 2021) before the article's year,
-   ``planned`` when the verb is future (체결할 예정, will sign), else ``signed``.
+4. Status: ``historical`` when the stretch names a year before the article's ("in December
+   2021", 2022년 7월) or a past cue (앞서, previously) in an undated article; ``planned`` when the
+   verb is future (체결할 예정, will sign); else ``signed``.
 5. Minerals, sectors and clauses come from the agreement's stretch (to the end of the sentence);
    clauses in the following sentences of the same paragraph that form no agreement attach to
    it. Stages are kept for critical-minerals agreements only; when the sentence names none, the
    closest earlier sentence listing two or more stages (up to three back) supplies them.
-6. Agreements with the same parties and instrument in one document are merged.
+6. Agreements with the same parties, instrument and status and overlapping sectors in one
+   document are merged.
 """
 
 from __future__ import annotations
@@ -326,12 +328,11 @@ class Extractor:
         instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
         status = "signed"
         past = [int(y) for y in _YEAR.findall(stretch)]
-        if _hits(hist_t, stretch) and (
-            not doc.date or any(y < doc.date.year for y in past) or not past
-        ):
-            status = "historical"
-        elif _hits(plan_t, stretch):
+        earlier = bool(doc.date and any(y < doc.date.year for y in past))
+        if _hits(plan_t, stretch) and not earlier:
             status = "planned"
+        elif earlier or (_hits(hist_t, stretch) and (not doc.date or not past)):
+            status = "historical"
         ev: dict[str, Any] = {"agreement": _span(s), "status": _span(s), "parties": {}}
         for p in parties:
             ev["parties"][p] = _span(s)
@@ -406,6 +407,7 @@ class Extractor:
                     for o in out
                     if o.parties == a.parties
                     and o.instrument == a.instrument
+                    and o.status == a.status
                     and (
                         not o.sectors
                         or not a.sectors
