@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed
 SHARED := ../shared/data
 export CRITMIN_DATA ?= $(CURDIR)/.critmin/data
 export CRITMIN_DB   ?= $(CURDIR)/.critmin/critmin.duckdb
+export CRITMIN_REGISTRY ?= $(CURDIR)/.critmin/agreements.duckdb
+CORPUS := ../shared/corpus
 MIRROR := $(if $(wildcard $(SHARED)),--mirror $(SHARED),)
 
 .PHONY: setup run fetch build test peer lint typecheck bench clean
@@ -27,6 +29,9 @@ build: fetch
 
 run: build
 	$(BIN)/critmin summary
+	@if [ -d $(CORPUS) ]; then $(BIN)/critmin ingest $(CORPUS) && $(BIN)/critmin agreements; \
+	else echo "no $(CORPUS): skipping agreement ingestion"; fi
+
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks eval
