@@ -186,7 +186,8 @@ def fetch_file(source: Source, f: SourceFile, data_dir: Path, mirror: str | None
     for where, opener in _candidates(source, f, mirror, data_dir):
         try:
             _copy_atomically(opener, target, f, fix)
-        except (OSError, urllib.error.URLError) as exc:
+        except (OSError, urllib.error.URLError, zipfile.BadZipFile) as exc:
+
             attempts.append(f"{where}: {exc}")
             continue
         _write_sidecar(target, source, f, where)
