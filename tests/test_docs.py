@@ -13,7 +13,14 @@ from critmin.cli import cli
 def test_every_command_is_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert isinstance(cli, click.Group)
-    for name, cmd in cli.commands.items():
+    commands = [(n, c) for n, c in cli.commands.items() if not isinstance(c, click.Group)]
+    commands += [
+        (f"{n} {s}", sc)
+        for n, c in cli.commands.items()
+        if isinstance(c, click.Group)
+        for s, sc in c.commands.items()
+    ]
+    for name, cmd in commands:
         assert f"critmin {name}" in readme, f"`critmin {name}` is not documented in README.md"
         for param in cmd.params:
             for opt in getattr(param, "opts", []):

@@ -263,9 +263,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin import cli_agreements, cli_analytics
+    from critmin import cli_agreements, cli_analytics, cli_scenarios
 
-    for cmd in [*cli_analytics.COMMANDS, *cli_agreements.COMMANDS]:
+    for cmd in [*cli_analytics.COMMANDS, *cli_agreements.COMMANDS, *cli_scenarios.COMMANDS]:
         cli.add_command(cmd)
 
 

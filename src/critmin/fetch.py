@@ -187,7 +187,6 @@ def fetch_file(source: Source, f: SourceFile, data_dir: Path, mirror: str | None
         try:
             _copy_atomically(opener, target, f, fix)
         except (OSError, urllib.error.URLError, zipfile.BadZipFile) as exc:
-
             attempts.append(f"{where}: {exc}")
             continue
         _write_sidecar(target, source, f, where)

@@ -90,18 +90,36 @@ WITH q AS (
      WHERE h.mineral_id = $mineral AND t.year = $year AND t.quantity_t IS NOT NULL
        AND t.importer IN (SELECT unnest($importers::VARCHAR[]))
        AND t.exporter NOT IN (SELECT unnest($importers::VARCHAR[]))
-     GROUP BY ALL),
-staged AS (
-    SELECT CASE WHEN hs_stage IN ('ore_concentrate') THEN 'mining' ELSE 'refining' END
-             AS stage, iso3, sum(q) AS q
-      FROM q WHERE hs_stage <> 'scrap' GROUP BY ALL),
-sh AS (SELECT stage, iso3, q / sum(q) OVER (PARTITION BY stage) AS s FROM staged),
-tv AS (SELECT iso3, stage, any_value(t) AS t FROM tidy.eu_crm_supply
-        WHERE scope = 'global' AND mineral_id = $mineral GROUP BY ALL)
-SELECT sh.stage, sum(s * s * coalesce(w.wgi, $wgi_default) * coalesce(tv.t, $t_default))
-  FROM sh LEFT JOIN ({wgi}) w USING (iso3) LEFT JOIN tv USING (iso3, stage)
- GROUP BY sh.stage
+     GROUP BY ALL)
+SELECT CASE WHEN hs_stage = 'ore_concentrate' THEN 'mining' ELSE 'refining' END AS stage,
+       iso3, sum(q)
+  FROM q WHERE hs_stage <> 'scrap' GROUP BY ALL
 """
+
+_T_SQL = """
+SELECT iso3, stage, any_value(t) FROM tidy.eu_crm_supply
+ WHERE scope = 'global' AND mineral_id = $mineral GROUP BY ALL
+"""
+
+
+def _sourcing_hhi(
+    flows: dict[str, dict[str, float]],
+    wgi: dict[str, float],
+    t: dict[tuple[str, str], float],
+    wgi_default: float,
+    t_default: float,
+) -> dict[str, float]:
+    """HHI_WGI,t of the importer's sourcing per stage: Σ_i S_i² · WGI_i · t_i."""
+    out = {}
+    for stage, by_country in flows.items():
+        total = sum(by_country.values())
+        if total <= 0:
+            continue
+        out[stage] = sum(
+            (q / total) ** 2 * wgi.get(c, wgi_default) * t.get((c, stage), t_default)
+            for c, q in by_country.items()
+        )
+    return out
 
 
 def eu_supply_risk(
@@ -117,6 +135,7 @@ def eu_supply_risk(
     wgi_default: float = 5.0,
     label: str | None = None,
     eu_sourcing_table: bool = False,
+    extra_sourcing: dict[str, dict[str, float]] | None = None,
 ) -> SupplyRisk:
     """Supply risk of ``mineral_id`` for ``importers`` (ISO3 codes; several form a region) in
     ``year``; ``eu_sourcing_table=True`` takes the sourcing shares from the EU CRM 2023 EU
@@ -151,13 +170,27 @@ def eu_supply_risk(
         )
         basis = "EU CRM 2023 EU sourcing shares (2016–2020)"
     else:
-        sourcing = dict(
-            con.execute(
-                _TRADE_SQL.format(wgi=wgi_sql),
-                {**params, "importers": list(importers), "year": year},
-            ).fetchall()
+        flows: dict[str, dict[str, float]] = {}
+        for stage, iso3, q in con.execute(
+            _TRADE_SQL, {"mineral": mineral_id, "importers": list(importers), "year": year}
+        ).fetchall():
+            flows.setdefault(str(stage), {})[str(iso3)] = float(q)
+        for stage, extra in (extra_sourcing or {}).items():
+            for iso3, q in extra.items():
+                flows.setdefault(stage, {})
+                flows[stage][iso3] = flows[stage].get(iso3, 0.0) + q
+        wgi = {
+            str(c): float(w) for c, w in con.execute(_WGI_SQL, {"wgi_year": wgi_year}).fetchall()
+        }
+        tvals = {
+            (str(c), str(st)): float(v)
+            for c, st, v in con.execute(_T_SQL, {"mineral": mineral_id}).fetchall()
+            if v is not None
+        }
+        sourcing = _sourcing_hhi(flows, wgi, tvals, wgi_default, t_default)
+        basis = f"BACI import quantities {year}" + (
+            " plus the what-if flows" if extra_sourcing else ""
         )
-        basis = f"BACI import quantities {year}"
     if eol_rir is None:
         r = con.execute(
             """SELECT max(h."EoL-RIR (2023)") FROM staging.wmd_hs_map h
