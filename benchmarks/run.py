@@ -64,6 +64,10 @@ def main() -> None:
     print(f"tidy rows per second             {tidy_rows / med:8.0f}     ({tidy_rows:,} rows)")
     print(f"no-op build (inputs unchanged)   {skip:8.2f} s")
     print(f"KOR 2022 import query (median)   {statistics.median(qt) * 1000:8.2f} ms")
+    from api_bench import run as run_api
+
+    for line in run_api(db):
+        print(line)
     from scenarios_bench import run as run_scenarios
 
     for line in run_scenarios(db):

@@ -39,7 +39,16 @@ class Critmin:
         self.con: duckdb.DuckDBPyConnection = self._ctx.__enter__()
         self.names = lookup.Names(self.con, lang)
 
+    @classmethod
+    def on(cls, con: duckdb.DuckDBPyConnection, names: lookup.Names) -> Critmin:
+        """A session on an already open (read-only) connection, e.g. a server's cursor."""
+        self = cls.__new__(cls)
+        self._ctx = None  # type: ignore[assignment]
+        self.con, self.names = con, names
+        return self
+
     def __enter__(self) -> Critmin:
+
         return self
 
     def __exit__(
@@ -48,8 +57,9 @@ class Critmin:
         self.close()
 
     def close(self) -> None:
-        """Close the warehouse connection."""
-        self._ctx.__exit__(None, None, None)
+        """Close the warehouse connection (not one that was passed in)."""
+        if self._ctx is not None:
+            self._ctx.__exit__(None, None, None)
 
     # -- provenance ------------------------------------------------------------------------
     def sources(self, lineage: list[str]) -> list[dict[str, Any]]:

@@ -330,4 +330,26 @@ def montecarlo(
     click.echo(render(cols, rows, fmt), nl=False)
 
 
-COMMANDS = [scenario]
+COMMANDS: list[click.Command] = [scenario]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--registry", default=None, help="Agreements registry (env CRITMIN_REGISTRY).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, registry: str | None) -> None:
+    """Serve the JSON API over the warehouse (read-only)."""
+    import uvicorn
+
+    from critmin import settings
+    from critmin.web.app import create_app
+
+    app = create_app(
+        settings.db_path(ctx.ensure_object(dict).get("db")), settings.registry_path(registry)
+    )
+    click.echo(f"critmin API on http://{host}:{port}/api/health (OpenAPI: /docs)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+COMMANDS.append(serve)
