@@ -305,4 +305,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
 
 def _latest(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT max(year) FROM tidy.trade").fetchone()
-    return int(row[0]) if row and row[0] is not None else 2022
+    if not row or row[0] is None:
+        raise NoDataError("the warehouse holds no trade; pass year= explicitly")
+    return int(row[0])
+
