@@ -20,11 +20,6 @@ def _session(ctx: click.Context) -> Any:
     return Critmin(settings.db_path(ctx.ensure_object(dict).get("db")))
 
 
-def _latest_year(con: Any) -> int:
-    row = con.execute("SELECT max(year) FROM tidy.trade").fetchone()
-    return int(row[0])
-
-
 @click.group()
 def scenario() -> None:
     """Supplier shocks, partnership what-ifs and Monte-Carlo supply-at-risk."""
@@ -65,6 +60,7 @@ def shock(
 ) -> None:
     """Exporters cut a mineral's exports: lost tonnes, refill and shortfall per importer."""
     from critmin import lookup
+    from critmin.analytics.scenarios import latest_trade_year
     from critmin.analytics.scenarios import shock as run
 
     with _session(ctx) as cm:
@@ -74,7 +70,7 @@ def shock(
         res = run(
             cm.con,
             ex,
-            year=year or _latest_year(cm.con),
+            year=year or latest_trade_year(cm.con),
             cut=cut,
             mineral_id=mid,
             stage=stage,
@@ -187,6 +183,7 @@ def partnership(
 ) -> None:
     """Partner supplies TONNES more a year: shares, import HHI, GeoPolRisk, EU SR before/after."""
     from critmin import lookup
+    from critmin.analytics.scenarios import latest_trade_year
     from critmin.analytics.scenarios import partnership as run
     from critmin.errors import ConfigError
 
@@ -215,7 +212,7 @@ def partnership(
             par,
             mid,
             tonnes=float(str(tonnes)),
-            year=year or _latest_year(cm.con),
+            year=year or latest_trade_year(cm.con),
             stage=stage,
             codes=codes,
         )
@@ -290,6 +287,7 @@ def montecarlo(
 ) -> None:
     """Monte-Carlo supply-at-risk: mean, P50, P95, P99 of the share of imports lost."""
     from critmin import lookup
+    from critmin.analytics.scenarios import latest_trade_year
     from critmin.analytics.scenarios import montecarlo as run
 
     with _session(ctx) as cm:
@@ -302,7 +300,7 @@ def montecarlo(
             res = run(
                 cm.con,
                 imp,
-                year=year or _latest_year(cm.con),
+                year=year or latest_trade_year(cm.con),
                 n=n,
                 random_state=seed,
                 mineral_id=mid,

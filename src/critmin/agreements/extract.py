@@ -5,17 +5,21 @@ Rules (both languages; patterns in ``reference/agreement_lexicon.csv``):
 1. A sentence is a candidate when it names an instrument (MOU, 양해각서, 약정, offtake, loan,
    ...) and is not negated (무산, "fell through", ...). Instrument words within a few characters
    of each other with no verb between them form one agreement ("파트너십 MOU").
-2. Each agreement owns the stretch of the sentence that ends at the first concluding verb after
-   its instrument (체결, signed, ...), so one sentence can hold several agreements ("A와 B는 MOU를
-   체결하고, C는 D와 약정을 체결해 ...").
-3. Parties are gazetteer organisations in that stretch (the sentence's subject is carried over
-   when the stretch names only one); with no organisation, the countries named become their
-   governments; "양국"/"the two countries" — or nothing at all — stands for the article's two
-   most-mentioned countries.
-4. Status: ``historical`` when the stretch names a year before the article's ("in December
+2. Each agreement owns its clause of the sentence: from the previous clause boundary (", and",
+   "; ", "하고,") or the previous agreement, to the next boundary or agreement, so one sentence
+   can hold several ("A와 B는 MOU를 체결하고, C는 D와 약정을 체결해 ..."). An instrument right
+   after a determiner ("the deal", "이번 협약") with fewer than two parties refers back: its
+   clauses and minerals go to the previous agreement.
+3. Parties are gazetteer organisations in that clause (the sentence's subject is carried over
+   when the clause names only one); with no organisation, the countries named become their
+   governments; "양국"/"the two countries" — or, in a sentence naming no organisation, a
+   concluded instrument with no party at all — stands for the article's two most-mentioned
+   countries.
+
+4. Status: ``historical`` when the clause names a year before the article's ("in December
    2021", 2022년 7월) or a past cue (앞서, previously) in an undated article; ``planned`` when the
    verb is future (체결할 예정, will sign); else ``signed``.
-5. Minerals, sectors and clauses come from the agreement's stretch (to the end of the sentence);
+5. Minerals, sectors and clauses come from the agreement's clause;
    clauses in the following sentences of the same paragraph that form no agreement attach to
    it. Stages are kept for critical-minerals agreements only; when the sentence names none, the
    closest earlier sentence listing two or more stages (up to three back) supplies them.
@@ -230,7 +234,6 @@ class Extractor:
                         sents,
                         i,
                         scope,
-                        scope,
                         labels,
                         parties,
                         plan_t,
@@ -317,8 +320,7 @@ class Extractor:
         s: Sentence,
         sents: list[Sentence],
         i: int,
-        stretch: str,
-        window: str,
+        scope: str,
         labels: list[str],
         parties: list[str],
         plan_t: list[Term],
@@ -327,23 +329,23 @@ class Extractor:
         lang = doc.language
         instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
         status = "signed"
-        past = [int(y) for y in _YEAR.findall(stretch)]
+        past = [int(y) for y in _YEAR.findall(scope)]
         earlier = bool(doc.date and any(y < doc.date.year for y in past))
-        if _hits(plan_t, stretch) and not earlier:
+        if _hits(plan_t, scope) and not earlier:
             status = "planned"
-        elif earlier or (_hits(hist_t, stretch) and (not doc.date or not past)):
+        elif earlier or (_hits(hist_t, scope) and (not doc.date or not past)):
             status = "historical"
         ev: dict[str, Any] = {"agreement": _span(s), "status": _span(s), "parties": {}}
         for p in parties:
             ev["parties"][p] = _span(s)
-        minerals = sorted({m.id for m in self.res.mineral_names.find(window)})
-        sectors = set(_labels(self.res.terms("sector", lang), window))
+        minerals = sorted({m.id for m in self.res.mineral_names.find(scope)})
+        sectors = set(_labels(self.res.terms("sector", lang), scope))
         kinds = {self.res.orgs[p].kind for p in parties}
         if kinds & {"bank", "export_credit_agency"}:
             sectors.add("finance")
         if minerals:
             sectors.add("critical_minerals")
-        clauses = self._clauses(window, s, lang)
+        clauses = self._clauses(scope, s, lang)
         j = i + 1
         while (
             j < len(sents)
@@ -355,7 +357,7 @@ class Extractor:
         stages: list[str] = []
         if "critical_minerals" in sectors:
             stage_t = self.res.terms("stage", lang)
-            stages = _labels(stage_t, window)
+            stages = _labels(stage_t, scope)
             if not stages:
                 for k in range(i - 1, max(-1, i - 4), -1):
                     found = _labels(stage_t, sents[k].text)
@@ -370,7 +372,7 @@ class Extractor:
         ev.setdefault("stages", {st: _span(s) for st in stages})
         ev["minerals"] = {m: _span(s) for m in minerals}
         ev["sectors"] = {x: _span(s) for x in sorted(sectors)}
-        signed_on = _signed_on(stretch, doc) or _signed_on(window, doc)
+        signed_on = _signed_on(scope, doc)
         if signed_on:
             ev["signed_on"] = _span(s)
         uniq: dict[str, dict[str, Any]] = {}

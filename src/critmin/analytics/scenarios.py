@@ -63,6 +63,14 @@ class ShockResult:
     assumptions: dict[str, Any] = field(default_factory=dict)
 
 
+def latest_trade_year(con: duckdb.DuckDBPyConnection) -> int:
+    """The latest year with trade in the warehouse (the scenarios' default baseline)."""
+    row = con.execute("SELECT max(year) FROM tidy.trade").fetchone()
+    if not row or row[0] is None:
+        raise NoDataError("the warehouse holds no trade; pass the year explicitly")
+    return int(row[0])
+
+
 def _hs_codes(
     con: duckdb.DuckDBPyConnection,
     mineral_id: str | None,

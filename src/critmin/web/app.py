@@ -225,7 +225,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
         res = scenarios.shock(
             cm.con,
             [lookup.country(cm.con, e) for e in exporter],
-            year=year or _latest(cm.con),
+            year=year or scenarios.latest_trade_year(cm.con),
             cut=cut,
             mineral_id=lookup.mineral(cm.con, mineral),
             stage=stage,
@@ -253,7 +253,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             par,
             lookup.mineral(cm.con, mineral),
             tonnes=tonnes,
-            year=year or _latest(cm.con),
+            year=year or scenarios.latest_trade_year(cm.con),
             stage=stage,
             codes=codes,
         )
@@ -289,7 +289,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
         res = scenarios.montecarlo(
             cm.con,
             lookup.country(cm.con, importer),
-            year=year or _latest(cm.con),
+            year=year or scenarios.latest_trade_year(cm.con),
             n=n,
             random_state=seed,
             mineral_id=lookup.mineral(cm.con, mineral) if mineral else None,
@@ -301,11 +301,3 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
         }
 
     return app
-
-
-def _latest(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT max(year) FROM tidy.trade").fetchone()
-    if not row or row[0] is None:
-        raise NoDataError("the warehouse holds no trade; pass year= explicitly")
-    return int(row[0])
-
