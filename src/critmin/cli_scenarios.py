@@ -337,7 +337,7 @@ COMMANDS: list[click.Command] = [scenario]
 @click.option("--registry", default=None, help="Agreements registry (env CRITMIN_REGISTRY).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, registry: str | None) -> None:
-    """Serve the JSON API over the warehouse (read-only)."""
+    """Serve the dashboard and the JSON API over the warehouse (read-only)."""
     import uvicorn
 
     from critmin import settings
@@ -346,7 +346,12 @@ def serve(ctx: click.Context, host: str, port: int, registry: str | None) -> Non
     app = create_app(
         settings.db_path(ctx.ensure_object(dict).get("db")), settings.registry_path(registry)
     )
-    click.echo(f"critmin API on http://{host}:{port}/api/health (OpenAPI: /docs)", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"critmin dashboard on http://{shown}:{port}/  "
+        f"(한국어: http://{shown}:{port}/?lang=ko; JSON API: /api/health; OpenAPI: /docs)",
+        err=True,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -62,3 +62,9 @@ class WarehouseMissingError(CritminError, FileNotFoundError):
 
 class QueryError(CritminError, ValueError):
     """A read-only query was rejected or failed."""
+
+
+class NotFoundError(CritminError, LookupError):
+    """A record asked for by id (e.g. an agreement) is not there."""
+
+    exit_code = 2

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from critmin.agreements.extract import Agreement, Extraction, Organization
+from critmin.errors import NotFoundError
 
 SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS doc_seq;
@@ -224,3 +225,28 @@ def list_agreements(
             d[k] = d[k].isoformat() if d[k] else None
         out.append(d)
     return out
+
+
+def get_agreement(con: duckdb.DuckDBPyConnection, agreement_id: int) -> dict[str, Any]:
+    """One agreement with its evidence and the full text of its document.
+
+    Each evidence item's ``start``/``end`` are character offsets into ``text``, so a reader
+    can highlight the sentence in place.
+    """
+    rows = [a for a in list_agreements(con) if a["agreement_id"] == agreement_id]
+    if not rows:
+        ids = [
+            r[0] for r in con.execute("SELECT agreement_id FROM agreements ORDER BY 1").fetchall()
+        ]
+        raise NotFoundError(
+            f"no agreement {agreement_id} in the registry (ids: "
+            f"{', '.join(map(str, ids[:20])) or 'none'}). Fix: see `critmin agreements`"
+        )
+    (a,) = rows
+    row = con.execute(
+        "SELECT d.text, d.publisher, d.url FROM agreements a JOIN documents d USING (doc_id) "
+        "WHERE a.agreement_id = ?",
+        [agreement_id],
+    ).fetchone()
+    assert row is not None
+    return {**a, "text": row[0], "publisher": row[1], "url": row[2]}

@@ -79,7 +79,7 @@ latest AS (SELECT source_id, basis, stage, max(year) AS year FROM base GROUP BY 
 chosen AS (
     SELECT b.* FROM base b
       JOIN latest l USING (source_id, basis, stage)
-     WHERE ($year IS NULL AND b.year = l.year) OR b.year = $year),
+     WHERE {year_filter}),
 totals AS (
     SELECT source_id, basis, stage, year, sum(q) AS total FROM chosen GROUP BY ALL
     HAVING sum(q) > 0),
@@ -103,6 +103,8 @@ SELECT source_id, basis, stage, year, any_value(period), any_value(total),
  ORDER BY stage, source_id, basis, year
 """
 
+_ONE_YEAR = "($year IS NULL AND b.year = l.year) OR b.year = $year"
+
 
 def concentration(
     con: duckdb.DuckDBPyConnection,
@@ -121,7 +123,7 @@ def concentration(
     if measure not in ("production", "reserves"):
         raise ValueError(f"measure must be 'production' or 'reserves', got {measure!r}")
     table = f"tidy.{measure}"
-    sql = _SQL.format(table=table, residual=RESIDUAL)
+    sql = _SQL.format(table=table, residual=RESIDUAL, year_filter=_ONE_YEAR)
     if measure == "reserves":
         sql = sql.replace("THEN share ELSE", "THEN NULL ELSE")
     rows = con.execute(
@@ -168,3 +170,56 @@ def concentration(
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """HHI and CR3 of one (source, basis, stage) supply total in one year."""
+
+    source_id: str
+    basis: str
+    stage: str
+    year: int
+    n_suppliers: int
+    hhi: float
+    cr3: float
+    total: float | None
+
+
+def concentration_series(
+    con: duckdb.DuckDBPyConnection,
+    mineral_id: str,
+    *,
+    measure: Measure = "production",
+    stage: Stage | None = None,
+    source: str | None = None,
+) -> tuple[list[SeriesPoint], list[str]]:
+    """HHI and CR3 of ``mineral_id`` for every year each source covers, and the lineage.
+
+    The same query as :func:`concentration` (HHI = Σ sᵢ², CR3 = sum of the three largest
+    shares, residual rows excluded), run over all years instead of one.
+    """
+    if measure not in ("production", "reserves"):
+        raise ValueError(f"measure must be 'production' or 'reserves', got {measure!r}")
+    sql = _SQL.format(table=f"tidy.{measure}", residual=RESIDUAL, year_filter="TRUE")
+    if measure == "reserves":
+        sql = sql.replace("THEN share ELSE", "THEN NULL ELSE")
+    rows = con.execute(sql, {"mineral": mineral_id, "stage": stage, "source": source}).fetchall()
+    if not rows:
+        raise NoDataError(
+            f"no {measure} data for {mineral_id!r}" + (f" at stage {stage}" if stage else "")
+        )
+    points = [
+        SeriesPoint(
+            str(src),
+            str(basis),
+            str(stg),
+            int(yr),
+            int(n),
+            float(h),
+            float(cr3),
+            None if basis == "share" else float(total),
+        )
+        for src, basis, stg, yr, _, total, n, h, cr3, _, _, _ in rows
+    ]
+    return points, sorted({str(x) for r in rows for x in r[-1]})

