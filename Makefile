@@ -7,10 +7,13 @@ SHARED := ../shared/data
 export CRITMIN_DATA ?= $(CURDIR)/.critmin/data
 export CRITMIN_DB   ?= $(CURDIR)/.critmin/critmin.duckdb
 export CRITMIN_REGISTRY ?= $(CURDIR)/.critmin/agreements.duckdb
-CORPUS := ../shared/corpus
+CORPUS := $(if $(wildcard ../shared/corpus),../shared/corpus,eval/agreements)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+BRIEF  := .critmin/brief-KOR-KAZ
 MIRROR := $(if $(wildcard $(SHARED)),--mirror $(SHARED),)
 
-.PHONY: setup run fetch build test peer lint typecheck bench clean
+.PHONY: setup run fetch build ingest brief serve browser test peer lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -27,20 +30,37 @@ fetch: setup
 build: fetch
 	$(BIN)/critmin build
 
-run: build
+# The main job: build the warehouse, ingest the news corpus (../shared/corpus, else the
+# project's own example articles), write the Korea-Kazakhstan brief, serve the dashboard.
+run: brief serve
+
+ingest: build
 	$(BIN)/critmin summary
-	@if [ -d $(CORPUS) ]; then $(BIN)/critmin ingest $(CORPUS) && $(BIN)/critmin agreements; \
-	else echo "no $(CORPUS): skipping agreement ingestion"; fi
+	$(BIN)/critmin ingest $(CORPUS)
+	$(BIN)/critmin agreements
+
+brief: ingest
+	$(BIN)/critmin report --importer KOR --partner KAZ --out $(BRIEF).en.html --lang en \
+	  $(if $(shell command -v chromium),--pdf $(BRIEF).en.pdf,)
+	$(BIN)/critmin report --importer KOR --partner KAZ --out $(BRIEF).ko.html --lang ko \
+	  $(if $(shell command -v chromium),--pdf $(BRIEF).ko.pdf,)
+
+serve: setup
+	$(BIN)/critmin serve --host $(HOST) --port $(PORT)
+
+browser:
+	bash scripts/install_browser.sh
 
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks eval
-	$(BIN)/ruff format --check src tests benchmarks eval
+	$(BIN)/ruff check src tests benchmarks eval scripts
+	$(BIN)/ruff format --check src tests benchmarks eval scripts
 
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck fetch
+test: lint typecheck fetch browser
+	$(BIN)/python scripts/vendor_assets.py --check
 	$(BIN)/python -m pytest
 
 peer: fetch

@@ -219,20 +219,39 @@ def partnership_brief(
         "year": year,
         "agreements": ours,
         "minerals": rows,
-        "assumptions": {
-            "scope": "minerals named in the agreements; if an agreement covers critical "
-            "minerals without naming them, the importer's official critical-mineral lists "
-            "that the partner produces and that have HS6 trade codes, ranked by its world "
-            f"share (at most {max_minerals})",
-            "uplift": uplift,
-            "whatif": f"the partner supplies {uplift:.0%} of the importer's {year} imports of "
-            "the mineral at its first traded stage (ore/concentrate first) as extra tonnes a "
-            "year; prices and world production unchanged",
-            "trade_coverage": "the bundled BACI extract covers the HS6 codes the GeoPolRisk "
-            "method uses; stages whose codes it lacks are listed per mineral, not estimated",
-            "world_share": "partner quantity ÷ world total of the same source, basis and "
-            "stage in that source's latest year; mining stage first, then the newest year, "
-            f"then source order {', '.join(SHARE_PRIORITY)}",
-        },
+        "assumptions": _assumptions(cm.names.lang, uplift, year, max_minerals),
         "sources": cm.sources(sorted(lineage)),
+    }
+
+
+def _assumptions(lang: str, uplift: float, year: int, k: int) -> dict[str, Any]:
+    """The brief's stated assumptions, in the brief's language."""
+    order = ", ".join(SHARE_PRIORITY)
+    if lang == "ko":
+        return {
+            "scope": "협정에 명시된 광물. 협정이 핵심광물을 대상으로 하되 광물을 특정하지 않으면 "
+            "수입국 공식 핵심광물 목록 중 협력국이 생산하고 HS6 무역 코드가 있는 광물을 협력국의 "
+            f"세계 점유율 순으로 최대 {k}개",
+            "uplift": uplift,
+            "whatif": f"협력국이 수입국의 {year}년 해당 광물 수입량(첫 번째 교역 단계, 광석·정광 "
+            f"우선)의 {uplift:.0%}를 매년 추가 공급. 가격과 세계 생산량은 변하지 않는다고 가정",
+            "trade_coverage": "번들 BACI 추출본은 GeoPolRisk 방법이 쓰는 HS6 코드만 포함. "
+            "코드가 없는 단계는 광물별로 표시하며 추정하지 않음",
+            "world_share": "협력국 생산량 ÷ 같은 출처·기준·단계의 세계 합계(해당 출처의 최신 "
+            f"연도). 채굴 단계 우선, 다음은 최신 연도, 다음은 출처 순서 {order}",
+        }
+    return {
+        "scope": "minerals named in the agreements; if an agreement covers critical "
+        "minerals without naming them, the importer's official critical-mineral lists "
+        "that the partner produces and that have HS6 trade codes, ranked by its world "
+        f"share (at most {k})",
+        "uplift": uplift,
+        "whatif": f"the partner supplies {uplift:.0%} of the importer's {year} imports of "
+        "the mineral at its first traded stage (ore/concentrate first) as extra tonnes a "
+        "year; prices and world production unchanged",
+        "trade_coverage": "the bundled BACI extract covers the HS6 codes the GeoPolRisk "
+        "method uses; stages whose codes it lacks are listed per mineral, not estimated",
+        "world_share": "partner quantity ÷ world total of the same source, basis and "
+        "stage in that source's latest year; mining stage first, then the newest year, "
+        f"then source order {order}",
     }

@@ -38,6 +38,11 @@ critmin.i18n = {
     not_in_trade: "Stages whose HS6 codes the bundled trade data lacks (not estimated)",
     assume_scope: "Scope", assume_uplift: "Uplift", assume_whatif: "What-if",
     assume_trade_coverage: "Trade coverage", assume_world_share: "World share",
+    field: "Field", value: "Value", agreement: "agreement", document_count: "document count",
+    v_mou: "MOU", v_agreement: "agreement", v_arrangement: "arrangement", v_financing: "financing",
+    v_joint_venture: "joint venture", v_loan: "loan", v_offtake: "offtake",
+    v_partnership: "partnership", v_roadmap: "roadmap",
+    v_signed: "signed", v_planned: "planned", v_historical: "historical", v_abandoned: "abandoned",
   },
   ko: {
     app: "critmin", tagline: "핵심광물 공급망 — 출처가 있는 오프라인 데이터",
@@ -76,5 +81,10 @@ critmin.i18n = {
     not_in_trade: "번들 무역 데이터에 HS6 코드가 없는 단계(추정하지 않음)",
     assume_scope: "대상 범위", assume_uplift: "추가 공급 비율", assume_whatif: "가정 분석",
     assume_trade_coverage: "무역 데이터 범위", assume_world_share: "세계 점유율",
+    field: "항목", value: "값", agreement: "협정", document_count: "문서 수",
+    v_mou: "양해각서(MOU)", v_agreement: "협정·약정", v_arrangement: "약정", v_financing: "금융 지원",
+    v_joint_venture: "합작투자", v_loan: "대출", v_offtake: "구매(오프테이크)",
+    v_partnership: "파트너십", v_roadmap: "로드맵",
+    v_signed: "체결", v_planned: "추진 예정", v_historical: "과거 사례", v_abandoned: "무산",
   },
 };

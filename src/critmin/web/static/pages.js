@@ -29,6 +29,7 @@ window.critmin = window.critmin || {};
     return s;
   };
   const stageName = (s) => T(s);
+  const V = (v) => (v == null ? "–" : C.i18n[lang]["v_" + v] ?? v); // controlled vocabulary
 
   function sources(list) {
     const s = section(T("sources"), "sources");
@@ -169,8 +170,8 @@ window.critmin = window.critmin || {};
   const agreementCols = () => [
     { key: "agreement_id", label: "#" },
     { key: "date", label: T("date") },
-    { key: "instrument", label: T("instrument") },
-    { key: "status", label: T("status") },
+    { key: "instrument", label: T("instrument"), format: V },
+    { key: "status", label: T("status"), format: V },
     { key: "parties", label: T("parties"), format: (v) => (v || []).join(" + ") },
     { key: "countries", label: T("countries"), format: (v) => (v || []).map(C.countryName).join(", ") },
     { key: "minerals", label: T("minerals"), format: (v) => (v || []).join(", ") },
@@ -187,7 +188,7 @@ window.critmin = window.critmin || {};
       const lab = f.append("label").text(T(key) + " ");
       const sel = lab.append("select").attr("name", key).on("change", draw);
       sel.selectAll("option").data(["", ...opts(key)]).join("option").attr("value", (d) => d)
-        .text((d) => (d ? (key === "countries" ? C.countryName(d) : d) : T("all")));
+        .text((d) => (d ? (key === "countries" ? C.countryName(d) : ["instrument", "status"].includes(key) ? V(d) : d) : T("all")));
       filters[key] = sel;
     }
     const q = f.append("label").text(T("search") + " ").append("input").attr("type", "search")
@@ -239,12 +240,12 @@ window.critmin = window.critmin || {};
     const a = await C.get(`/api/agreements/${params.agreement_id}`);
     const h = d3.select(main()).append("div");
     h.node().appendChild(link("/agreements", "← " + T("back")));
-    d3.select(main()).append("h1").text(`${T("detail")} #${a.agreement_id}: ${a.instrument} · ${a.status}`);
+    d3.select(main()).append("h1").text(`${T("detail")} #${a.agreement_id}: ${V(a.instrument)} · ${V(a.status)}`);
     const s = section(T("evidence"), "fields");
     const rows = (a.evidence || []).map((e) => ({ ...e }));
     C.table(s.node(), [
-      { key: "field", label: T("filter") },
-      { key: "value", label: "" },
+      { key: "field", label: T("field"), format: (v) => T(v) },
+      { key: "value", label: T("value") },
       { key: "sentence", label: T("evidence"), format: (v, r) => {
         const x = document.createElement("a"); x.href = `#ev-${r.start}`; x.textContent = v;
         x.className = "evidence-link"; return x; } },
@@ -270,7 +271,7 @@ window.critmin = window.critmin || {};
     const ul = ag.append("ul");
     for (const a of b.agreements) {
       const li = ul.append("li").attr("data-id", a.agreement_id);
-      const head = `#${a.agreement_id} ${a.instrument} · ${a.status} · ${(a.parties || []).join(" + ")}`
+      const head = `#${a.agreement_id} ${V(a.instrument)} · ${V(a.status)} · ${(a.parties || []).join(" + ")}`
         + ((a.sectors || []).length ? ` · ${a.sectors.join(", ")}` : "");
       if (C.inline) li.append("strong").text(head); else li.node().appendChild(link(`/agreements/${a.agreement_id}`, head));
       const ev = (a.evidence || []).find((e) => e.field === "instrument") || (a.evidence || [])[0];

@@ -1,0 +1,255 @@
+"""Browser tests: Playwright drives Debian's Chromium (scripts/install_browser.sh) against the
+dashboard served over the real warehouse and the real news corpus.
+
+Every page is opened in English and Korean; the tests check that the charts and the map are
+drawn *with data* (marks carry data-* attributes), that the vendored Korean font is the one
+rendering, that no request leaves the machine, and they click from an agreement to its
+evidence. Screenshots are saved under ``artifacts/screenshots/`` (``CRITMIN_ARTIFACTS``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = [pytest.mark.browser, pytest.mark.warehouse]
+
+ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS") or REPO / "artifacts") / "screenshots"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from click.testing import CliRunner
+
+    from critmin.cli import cli
+
+    reg = tmp_path_factory.mktemp("registry") / "agreements.duckdb"
+    docs = CORPUS if CORPUS.is_dir() else REPO / "eval" / "agreements"
+    res = CliRunner().invoke(
+        cli, ["--db", str(real_warehouse), "ingest", str(docs), "--registry", str(reg)]
+    )
+    assert res.exit_code == 0, res.stderr
+    return reg
+
+
+@pytest.fixture(scope="session")
+def server(real_warehouse: Path, registry: Path) -> Iterator[str]:
+    import uvicorn
+
+    from critmin.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(
+        uvicorn.Config(
+            create_app(real_warehouse, registry), host="127.0.0.1", port=port, log_level="error"
+        )
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "the test server did not start in 30 s"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    from critmin.report import find_chromium
+
+    exe = find_chromium()  # raises with the fix (scripts/install_browser.sh) when missing
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=exe,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records script errors and every URL it requested."""
+
+    def __init__(self, browser: Any, allowed: tuple[str, ...]) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(allowed):
+                r.continue_()
+            else:
+                self.foreign.append(r.request.url)
+                r.abort()
+
+        self.page.route("**/*", route)
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-ready]", timeout=60_000)
+        assert self.page.get_attribute("body", "data-ready") == "true", self.page.inner_text("main")
+        self.page.evaluate("document.fonts.ready")
+        return self.page
+
+    def check(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        assert self.errors == [], self.errors
+        assert self.foreign == [], f"requests left the machine: {self.foreign}"
+        self.page.close()
+
+
+def _count(page: Any, selector: str) -> int:
+    return int(page.locator(selector).count())
+
+
+def _font_ok(page: Any, sample: str) -> None:
+    loaded = page.evaluate(
+        """(s) => [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'Noto Sans KR'
+                  && f.status === 'loaded').length""",
+        sample,
+    )
+    assert loaded >= 1, "the vendored Noto Sans KR did not load"
+    assert page.evaluate("(s) => document.fonts.check('16px \"Noto Sans KR\"', s)", sample)
+
+
+KO = {"nav": "협정", "lithium": "리튬", "brief": "파트너십 브리프"}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_mineral_page_draws_map_bars_and_series(browser: Any, server: str, lang: str) -> None:
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/mineral/lithium?lang={lang}")
+    assert page.get_attribute("html", "lang") == lang
+    assert _count(page, "svg.map path.country.has-value") >= 5
+    values = page.eval_on_selector_all(
+        "svg.map path.country.has-value", "els => els.map(e => +e.dataset.value)"
+    )
+    assert all(0 <= v <= 1 for v in values) and max(values) > 0.2  # lithium is concentrated
+    assert _count(page, "svg.bars rect.bar") >= 3
+    points = page.eval_on_selector_all(
+        "svg.lines path.series", "els => els.map(e => +e.dataset.points)"
+    )
+    assert points and max(points) >= 5  # HHI and CR3 over several years
+    assert page.inner_text("h1") == (KO["lithium"] if lang == "ko" else "Lithium")
+    # switching the stage/source tab redraws the map from the same JSON
+    tabs = page.locator(".tabs button")
+    assert tabs.count() >= 2
+    tabs.nth(1).click()
+    assert page.locator(".tabs button.active").inner_text() == tabs.nth(1).inner_text()
+    assert _count(page, "svg.map path.country.has-value") >= 1
+    _font_ok(page, "한국어")
+    w.check(f"mineral-lithium-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_country_page_shows_exposure_and_risk(browser: Any, server: str, lang: str) -> None:
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/country/KOR?lang={lang}")
+    assert _count(page, "table.exposure tbody tr") >= 10
+    assert _count(page, "table.risk tbody tr") >= 10
+    assert _count(page, "section.exposure svg.bars rect.bar") >= 1
+    first = page.locator("table.exposure tbody tr").nth(0)
+    mineral = first.locator("td").nth(0).inner_text()
+    first.click()
+    assert mineral in page.locator("section.exposure .detail h3").inner_text()
+    if lang == "ko":
+        assert "대한민국" in page.inner_text("h1") and KO["nav"] in page.inner_text("header")
+    _font_ok(page, "대한민국")
+    w.check(f"country-KOR-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_agreement_list_to_highlighted_evidence(browser: Any, server: str, lang: str) -> None:
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/agreements?lang={lang}")
+    rows = _count(page, "table.agreements tbody tr")
+    assert rows >= 1
+    page.select_option("select[name=status]", "signed")
+    assert 1 <= _count(page, "table.agreements tbody tr") <= rows
+    page.fill("input[name=q]", "no agreement has this text 12345")
+    assert _count(page, "table.agreements tbody tr") == 0
+    page.fill("input[name=q]", "")
+    w.check(f"agreements-{lang}")
+
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/agreements?lang={lang}")
+    page.locator("table.agreements tbody tr").first.click()
+    page.wait_for_url("**/agreements/*")
+    page.wait_for_selector("body[data-ready=true]")
+    marks = page.locator(".doc-text mark.evidence")
+    assert marks.count() >= 1
+    link = page.locator("a.evidence-link").first
+    sentence = link.inner_text()
+    link.click()
+    active = page.locator(".doc-text mark.evidence.active")
+    assert active.count() == 1 and active.inner_text() == sentence
+    assert active.is_visible()
+    w.check(f"agreement-evidence-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_brief_and_home_pages(browser: Any, server: str, lang: str) -> None:
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/brief/KOR/KAZ?lang={lang}")
+    assert _count(page, ".brief-agreements li") >= 1
+    assert _count(page, "table.scope tbody tr") >= 1
+    assert _count(page, "svg.map path.country.has-value") >= 5
+    assert _count(page, "svg.map path.outline") >= 1  # the partner is outlined
+    assert _count(page, "table.whatif tbody tr") >= 1
+    if lang == "ko":
+        assert KO["brief"] in page.inner_text("h1")
+    _font_ok(page, "카자흐스탄")
+    w.check(f"brief-KOR-KAZ-{lang}")
+
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/?lang={lang}")
+    assert _count(page, "form.picker select option") > 50
+    page.locator("[data-lang-switch=ko]").click()
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.get_attribute("html", "lang") == "ko"
+    w.check(f"home-{lang}")
+
+
+def test_the_report_opens_offline_and_prints(
+    browser: Any, real_warehouse: Path, registry: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from critmin.cli import cli
+
+    html, pdf = tmp_path / "brief.html", tmp_path / "brief.pdf"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "--db", str(real_warehouse), "report", "--importer", "KOR", "--partner", "KAZ",
+            "--out", str(html), "--pdf", str(pdf), "--lang", "ko", "--registry", str(registry),
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+    w = Watched(browser, ("file://", "data:"))  # nothing but the file itself
+    page = w.open(html.as_uri())
+    assert _count(page, "svg.map path.country.has-value") >= 5
+    assert _count(page, "table.whatif tbody tr") >= 1
+    assert "파트너십 브리프" in page.inner_text("h1")
+    _font_ok(page, "카자흐스탄")
+    w.check("report-KOR-KAZ-ko")

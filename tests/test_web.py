@@ -1,0 +1,194 @@
+"""The dashboard's JSON twins and HTML shells (no browser: see tests/test_browser.py), the
+vendored assets, the UI dictionaries and the partnership brief's numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import REPO, Tiny
+from critmin.fetch import sha256_file
+from critmin.web.app import create_app
+from critmin.web.dashboard import STATIC
+
+PAGES = [
+    ("/", "/api/minerals"),
+    ("/mineral/chromium", "/api/profile/chromium"),
+    ("/country/KOR", "/api/exposure/KOR"),
+    ("/agreements", "/api/agreements"),
+    ("/brief/KOR/KAZ", "/api/brief/KOR/KAZ"),
+]
+
+
+@pytest.fixture
+def web(tiny_built: Tiny, tmp_path: Path) -> TestClient:
+    from click.testing import CliRunner
+
+    from critmin.cli import cli
+
+    reg = tmp_path / "reg.duckdb"
+    article = str(REPO / "eval" / "agreements" / "en_02.md")
+    res = CliRunner().invoke(
+        cli, ["--db", str(tiny_built.db), "ingest", article, "--registry", str(reg)]
+    )
+    assert res.exit_code == 0, res.stderr
+    return TestClient(create_app(tiny_built.db, reg))
+
+
+def _error(r: object, status: int) -> str:
+    assert r.status_code == status, r.text  # type: ignore[attr-defined]
+    body = r.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error"} and body["error"]["status"] == status
+    return str(body["error"]["message"])
+
+
+def test_every_page_names_a_twin_that_answers(web: TestClient) -> None:
+    for page, twin in PAGES:
+        for lang in ("en", "ko"):
+            r = web.get(f"{page}?lang={lang}")
+            assert r.status_code == 200, (page, r.text)
+            html = r.text
+            assert f'<html lang="{lang}">' in html
+            found = re.search(r'data-twin="([^"]+)"', html)
+            assert found and found.group(1).startswith(twin), (page, found)
+            j = web.get(found.group(1).replace("&amp;", "&"))
+            assert j.status_code == 200, (found.group(1), j.text)
+            assert j.json()["sources"], found.group(1)
+            # both languages are one click away, and the page keeps its path
+            path = page if page != "/country/KOR" else "/country/KOR"
+            assert f'href="{path}?lang=ko"' in html and f'href="{path}?lang=en"' in html
+
+
+def test_pages_load_only_local_assets(web: TestClient) -> None:
+    html = web.get("/mineral/chromium").text
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert refs and all(not re.match(r"(https?:)?//", x) for x in refs), refs
+    for ref in refs:
+        if ref.startswith("/static/"):
+            assert web.get(ref).status_code == 200, ref
+    for path in STATIC.glob("*.*"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?https?://""", text), path
+
+
+def test_vendored_assets_match_their_manifest_and_carry_licences() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "vendor_assets.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((STATIC / "vendor" / "MANIFEST.json").read_text(encoding="utf-8"))
+    packages = {p["package"]: p for p in manifest["packages"]}
+    assert set(packages) >= {"d3", "topojson-client", "world-atlas", "@fontsource/noto-sans-kr"}
+    assert all(p["licence"] and p["integrity"].startswith("sha512-") for p in packages.values())
+
+
+def test_vendor_check_catches_a_changed_file(tmp_path: Path) -> None:
+    target = STATIC / "vendor" / "world-atlas" / "LICENSE"
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original + b"\n")
+        done = subprocess.run(
+            [sys.executable, str(REPO / "scripts" / "vendor_assets.py"), "--check"],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 1 and "world-atlas/LICENSE: sha256" in done.stderr
+    finally:
+        target.write_bytes(original)
+
+
+def _i18n() -> dict[str, dict[str, str]]:
+    text = (STATIC / "i18n.js").read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    for lang in ("en", "ko"):
+        block = re.search(lang + r": \{(.*?)\n  \},", text, re.S)
+        assert block, lang
+        out[lang] = dict(re.findall(r'(\w+): "((?:[^"\\]|\\.)*)"', block.group(1)))
+    return out
+
+
+def test_ui_strings_exist_in_both_languages_and_the_font_covers_them(web: TestClient) -> None:
+    from fontTools.ttLib import TTFont
+
+    d = _i18n()
+    assert set(d["en"]) == set(d["ko"]) and len(d["en"]) > 80
+    used = set(re.findall(r'T\("(\w+)"\)', (STATIC / "pages.js").read_text(encoding="utf-8")))
+    assert used - set(d["en"]) == set(), used - set(d["en"])
+    assert sum(d["ko"][k] != d["en"][k] for k in d["en"]) > 70  # really translated
+    cmap = set(TTFont(STATIC / "vendor" / "noto-sans-kr" / "korean-400.woff2").getBestCmap())
+    cmap |= set(TTFont(STATIC / "vendor" / "noto-sans-kr" / "latin-400.woff2").getBestCmap())
+    korean_names = [
+        m["name_ko"] for m in web.get("/api/minerals").json()["minerals"] if m["name_ko"]
+    ] + [c["name_ko"] for c in web.get("/api/countries").json()["countries"] if c["name_ko"]]
+    text = "".join(d["ko"].values()) + "".join(korean_names)
+    missing = {c for c in text if ord(c) not in cmap and not c.isspace()}
+    assert missing == set(), f"glyphs missing from the vendored fonts: {sorted(missing)}"
+
+
+def test_new_endpoints_and_their_errors(web: TestClient) -> None:
+    series = web.get("/api/profile/chromium/series?stage=mining").json()
+    assert series["series"] and all(0 < p["hhi"] <= 1 for p in series["series"])
+    assert all(p["cr3"] >= p["hhi"] - 1e-12 for p in series["series"])  # CR3 ≥ Σs² always
+    countries = web.get("/api/countries").json()["countries"]
+    kaz = next(c for c in countries if c["iso3"] == "KAZ")
+    assert kaz["iso_numeric"] == 398 and kaz["name_ko"] == "카자흐스탄"
+    ids = [a["agreement_id"] for a in web.get("/api/agreements").json()["agreements"]]
+    a = web.get(f"/api/agreements/{ids[0]}?lang=ko").json()
+    chars = list(a["text"])
+    assert a["evidence"] and all(
+        "".join(chars[e["start"] : e["end"]]) == e["sentence"] for e in a["evidence"]
+    )
+    assert "no agreement 999999" in _error(web.get("/api/agreements/999999"), 404)
+    assert "unknown country" in _error(web.get("/api/brief/KOR/Atlantis"), 404)
+    assert "importer itself" in _error(web.get("/api/brief/KOR/KOR"), 400)
+    assert "uplift" in _error(web.get("/api/brief/KOR/KAZ?uplift=0"), 422)
+    assert "unknown mineral" in _error(web.get("/api/profile/unobtainium/series"), 404)
+
+
+def test_a_bad_page_is_an_html_page_with_the_same_error(web: TestClient) -> None:
+    r = web.get("/mineral/unobtainium?lang=ko")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert 'data-page="error"' in r.text and "unknown mineral" in r.text
+    assert '<html lang="ko">' in r.text
+
+
+def test_brief_numbers_follow_from_the_scenario(web: TestClient, tiny_built: Tiny) -> None:
+    before = sha256_file(tiny_built.db)
+    b = web.get("/api/brief/KOR/KAZ?uplift=0.25").json()
+    assert b["importer"] == "KOR" and b["partner"] == "KAZ"
+    assert b["agreements"] and all("KAZ" in a["countries"] for a in b["agreements"])
+    named = {m for a in b["agreements"] for m in a["minerals"]}
+    scope = {m["mineral"] for m in b["minerals"]}
+    assert named <= scope
+    assert any(m["whatif"] for m in b["minerals"]), b["minerals"]
+    con = duckdb.connect(str(tiny_built.db), read_only=True)
+    for m in b["minerals"]:
+        w = m["whatif"]
+        if not w:
+            continue
+        traded = next(s for s in m["exposure"] if s["stage"] == w["stage"])
+        assert w["tonnes"] == pytest.approx(0.25 * traded["imports_t"])
+        flows = dict(
+            con.execute(
+                "SELECT exporter, sum(quantity_t) FROM tidy.trade WHERE importer = 'KOR' "
+                "AND year = ? AND hs6 IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+                [b["year"], w["assumptions"]["hs6"]],
+            ).fetchall()
+        )
+        total = sum(flows.values())
+        assert traded["imports_t"] == pytest.approx(total)
+        hhi_before = sum((v / total) ** 2 for v in flows.values())
+        assert w["before"]["import_hhi"] == pytest.approx(hhi_before)
+        flows["KAZ"] = flows.get("KAZ", 0.0) + w["tonnes"]
+        hhi_after = sum((v / (total + w["tonnes"])) ** 2 for v in flows.values())
+        assert w["after"]["import_hhi"] == pytest.approx(hhi_after)
+    assert sha256_file(tiny_built.db) == before
