@@ -51,3 +51,19 @@ def test_every_tidy_table_is_documented(tiny_built: Tiny) -> None:
             for c in cols:
                 if c != "lineage" and t not in {"reserves", "reported_totals"}:
                     assert c in row, f"column {c} of tidy.{t} is not in docs/data.md"
+
+
+def test_every_route_is_in_the_readme(tiny_built: Tiny) -> None:
+    """Every JSON endpoint and every dashboard page of the app is documented in README.md."""
+    from fastapi.routing import APIRoute
+
+    from critmin.web.app import create_app
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    app = create_app(tiny_built.db)
+    paths = [r.path for r in app.routes if isinstance(r, APIRoute)]
+    assert "/api/brief/{importer}/{partner}" in paths and "/mineral/{mineral}" in paths
+    for path in paths:
+        if path == "/favicon.ico":
+            continue
+        assert f"`{path}`" in readme or f"`{path}?" in readme, f"{path} is not in README.md"
