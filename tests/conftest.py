@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,30 @@ def real_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("warehouse") / "critmin.duckdb"
     build(db=db, data_dir=data_dir)
     return db
+
+
+@pytest.fixture
+def api_client(tiny_built: Tiny, tmp_path: Path) -> Any:
+    """A TestClient on the tiny warehouse with one evaluation article in its registry."""
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from critmin.cli import cli
+    from critmin.web.app import create_app
+
+    reg = tmp_path / "reg.duckdb"
+    article = str(REPO / "eval" / "agreements" / "en_02.md")
+    res = CliRunner().invoke(
+        cli, ["--db", str(tiny_built.db), "ingest", article, "--registry", str(reg)]
+    )
+    assert res.exit_code == 0, res.stderr
+    return TestClient(create_app(tiny_built.db, reg))
+
+
+def error_message(r: Any, status: int) -> str:
+    """The message of a response in the API's error envelope (asserting its shape)."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and body["error"]["status"] == status
+    assert body["error"]["message"] and body["error"]["type"]
+    return str(body["error"]["message"])

@@ -13,9 +13,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO, Tiny
+from conftest import REPO, Tiny, error_message
 from critmin.fetch import sha256_file
-from critmin.web.app import create_app
 from critmin.web.dashboard import STATIC
 
 PAGES = [
@@ -27,38 +26,16 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def web(tiny_built: Tiny, tmp_path: Path) -> TestClient:
-    from click.testing import CliRunner
-
-    from critmin.cli import cli
-
-    reg = tmp_path / "reg.duckdb"
-    article = str(REPO / "eval" / "agreements" / "en_02.md")
-    res = CliRunner().invoke(
-        cli, ["--db", str(tiny_built.db), "ingest", article, "--registry", str(reg)]
-    )
-    assert res.exit_code == 0, res.stderr
-    return TestClient(create_app(tiny_built.db, reg))
-
-
-def _error(r: object, status: int) -> str:
-    assert r.status_code == status, r.text  # type: ignore[attr-defined]
-    body = r.json()  # type: ignore[attr-defined]
-    assert set(body) == {"error"} and body["error"]["status"] == status
-    return str(body["error"]["message"])
-
-
-def test_every_page_names_a_twin_that_answers(web: TestClient) -> None:
+def test_every_page_names_a_twin_that_answers(api_client: TestClient) -> None:
     for page, twin in PAGES:
         for lang in ("en", "ko"):
-            r = web.get(f"{page}?lang={lang}")
+            r = api_client.get(f"{page}?lang={lang}")
             assert r.status_code == 200, (page, r.text)
             html = r.text
             assert f'<html lang="{lang}">' in html
             found = re.search(r'data-twin="([^"]+)"', html)
             assert found and found.group(1).startswith(twin), (page, found)
-            j = web.get(found.group(1).replace("&amp;", "&"))
+            j = api_client.get(found.group(1).replace("&amp;", "&"))
             assert j.status_code == 200, (found.group(1), j.text)
             assert j.json()["sources"], found.group(1)
             # both languages are one click away, and the page keeps its path
@@ -66,13 +43,13 @@ def test_every_page_names_a_twin_that_answers(web: TestClient) -> None:
             assert f'href="{path}?lang=ko"' in html and f'href="{path}?lang=en"' in html
 
 
-def test_pages_load_only_local_assets(web: TestClient) -> None:
-    html = web.get("/mineral/chromium").text
+def test_pages_load_only_local_assets(api_client: TestClient) -> None:
+    html = api_client.get("/mineral/chromium").text
     refs = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert refs and all(not re.match(r"(https?:)?//", x) for x in refs), refs
     for ref in refs:
         if ref.startswith("/static/"):
-            assert web.get(ref).status_code == 200, ref
+            assert api_client.get(ref).status_code == 200, ref
     for path in STATIC.glob("*.*"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?https?://""", text), path
@@ -116,7 +93,9 @@ def _i18n() -> dict[str, dict[str, str]]:
     return out
 
 
-def test_ui_strings_exist_in_both_languages_and_the_font_covers_them(web: TestClient) -> None:
+def test_ui_strings_exist_in_both_languages_and_the_font_covers_them(
+    api_client: TestClient,
+) -> None:
     from fontTools.ttLib import TTFont
 
     d = _i18n()
@@ -127,43 +106,45 @@ def test_ui_strings_exist_in_both_languages_and_the_font_covers_them(web: TestCl
     cmap = set(TTFont(STATIC / "vendor" / "noto-sans-kr" / "korean-400.woff2").getBestCmap())
     cmap |= set(TTFont(STATIC / "vendor" / "noto-sans-kr" / "latin-400.woff2").getBestCmap())
     korean_names = [
-        m["name_ko"] for m in web.get("/api/minerals").json()["minerals"] if m["name_ko"]
-    ] + [c["name_ko"] for c in web.get("/api/countries").json()["countries"] if c["name_ko"]]
+        m["name_ko"] for m in api_client.get("/api/minerals").json()["minerals"] if m["name_ko"]
+    ] + [c["name_ko"] for c in api_client.get("/api/countries").json()["countries"] if c["name_ko"]]
     text = "".join(d["ko"].values()) + "".join(korean_names)
     missing = {c for c in text if ord(c) not in cmap and not c.isspace()}
     assert missing == set(), f"glyphs missing from the vendored fonts: {sorted(missing)}"
 
 
-def test_new_endpoints_and_their_errors(web: TestClient) -> None:
-    series = web.get("/api/profile/chromium/series?stage=mining").json()
+def test_new_endpoints_and_their_errors(api_client: TestClient) -> None:
+    series = api_client.get("/api/profile/chromium/series?stage=mining").json()
     assert series["series"] and all(0 < p["hhi"] <= 1 for p in series["series"])
     assert all(p["cr3"] >= p["hhi"] - 1e-12 for p in series["series"])  # CR3 ≥ Σs² always
-    countries = web.get("/api/countries").json()["countries"]
+    countries = api_client.get("/api/countries").json()["countries"]
     kaz = next(c for c in countries if c["iso3"] == "KAZ")
     assert kaz["iso_numeric"] == 398 and kaz["name_ko"] == "카자흐스탄"
-    ids = [a["agreement_id"] for a in web.get("/api/agreements").json()["agreements"]]
-    a = web.get(f"/api/agreements/{ids[0]}?lang=ko").json()
+    ids = [a["agreement_id"] for a in api_client.get("/api/agreements").json()["agreements"]]
+    a = api_client.get(f"/api/agreements/{ids[0]}?lang=ko").json()
     chars = list(a["text"])
     assert a["evidence"] and all(
         "".join(chars[e["start"] : e["end"]]) == e["sentence"] for e in a["evidence"]
     )
-    assert "no agreement 999999" in _error(web.get("/api/agreements/999999"), 404)
-    assert "unknown country" in _error(web.get("/api/brief/KOR/Atlantis"), 404)
-    assert "importer itself" in _error(web.get("/api/brief/KOR/KOR"), 400)
-    assert "uplift" in _error(web.get("/api/brief/KOR/KAZ?uplift=0"), 422)
-    assert "unknown mineral" in _error(web.get("/api/profile/unobtainium/series"), 404)
+    assert "no agreement 999999" in error_message(api_client.get("/api/agreements/999999"), 404)
+    assert "unknown country" in error_message(api_client.get("/api/brief/KOR/Atlantis"), 404)
+    assert "importer itself" in error_message(api_client.get("/api/brief/KOR/KOR"), 400)
+    assert "uplift" in error_message(api_client.get("/api/brief/KOR/KAZ?uplift=0"), 422)
+    assert "unknown mineral" in error_message(
+        api_client.get("/api/profile/unobtainium/series"), 404
+    )
 
 
-def test_a_bad_page_is_an_html_page_with_the_same_error(web: TestClient) -> None:
-    r = web.get("/mineral/unobtainium?lang=ko")
+def test_a_bad_page_is_an_html_page_with_the_same_error(api_client: TestClient) -> None:
+    r = api_client.get("/mineral/unobtainium?lang=ko")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert 'data-page="error"' in r.text and "unknown mineral" in r.text
     assert '<html lang="ko">' in r.text
 
 
-def test_brief_numbers_follow_from_the_scenario(web: TestClient, tiny_built: Tiny) -> None:
+def test_brief_numbers_follow_from_the_scenario(api_client: TestClient, tiny_built: Tiny) -> None:
     before = sha256_file(tiny_built.db)
-    b = web.get("/api/brief/KOR/KAZ?uplift=0.25").json()
+    b = api_client.get("/api/brief/KOR/KAZ?uplift=0.25").json()
     assert b["importer"] == "KOR" and b["partner"] == "KAZ"
     assert b["agreements"] and all("KAZ" in a["countries"] for a in b["agreements"])
     named = {m for a in b["agreements"] for m in a["minerals"]}
@@ -192,3 +173,28 @@ def test_brief_numbers_follow_from_the_scenario(web: TestClient, tiny_built: Tin
         hhi_after = sum((v / (total + w["tonnes"])) ** 2 for v in flows.values())
         assert w["after"]["import_hhi"] == pytest.approx(hhi_after)
     assert sha256_file(tiny_built.db) == before
+
+
+def test_pdf_without_a_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from critmin.report import BrowserMissingError, find_chromium
+
+    monkeypatch.setenv("CRITMIN_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(BrowserMissingError, match="/nonexistent/chromium is not a file"):
+        find_chromium()
+    monkeypatch.delenv("CRITMIN_CHROMIUM")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(FileNotFoundError, match="scripts/install_browser.sh"):
+        find_chromium()
+
+
+def test_report_html_is_self_contained(api_client: TestClient, tmp_path: Path) -> None:
+    from critmin.report import brief_html
+
+    brief = api_client.get("/api/brief/KOR/KAZ?lang=ko").json()
+    countries = api_client.get("/api/countries").json()["countries"]
+    html = brief_html(brief, countries, lang="ko")
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
+    assert "<link" not in html and '<script src="' not in html
+    assert html.count("data:font/woff2;base64,") >= 2  # Latin and Korean subsets
+    assert '"partner": "KAZ"' in html and "critmin.atlas = {" in html
+    assert html.count("</script>") == html.count("<script>")  # inlined JSON cannot close a tag

@@ -113,7 +113,10 @@ window.critmin = window.critmin || {};
       C.lines(crBox.node(), byCr, { label: T("cr3_over_time"), yMax: 1, format: d3.format(".0%") });
     };
     bar.selectAll("button").data(views).join("button")
-      .text((v) => `${stageName(v.stage)} · ${v.source_id} ${v.year}`).on("click", (e, v) => show(v));
+      .text((v) => {
+        const twins = views.filter((x) => x.stage === v.stage && x.source_id === v.source_id);
+        return `${stageName(v.stage)} · ${v.source_id}${twins.length > 1 ? ` (${v.basis})` : ""} ${v.year}`;
+      }).on("click", (e, v) => show(v));
     if (views.length) show(views[0]); else mapBox.append("p").text(T("no_data"));
     sources(prof.sources);
   }
