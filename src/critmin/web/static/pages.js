@@ -160,7 +160,7 @@ window.critmin = window.critmin || {};
     }
     C.table(r.node(), [
       { key: "mineral_name", label: T("mineral") },
-      { key: "material", label: "GeoPolRisk material" },
+      { key: "material", label: T("gpr_material") },
       { key: "gpr", label: T("gpr_score"), format: (v) => C.fmt.dec(v, 4), cls: "n" },
       { key: "hhi", label: `${T("hhi")} (${T("mining")})`, format: (v) => C.fmt.dec(v), cls: "n" },
       { key: "import_risk", label: T("import_risk"), format: (v) => C.fmt.dec(v), cls: "n" },
