@@ -183,7 +183,7 @@ def test_pdf_without_a_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPat
         find_chromium()
     monkeypatch.delenv("CRITMIN_CHROMIUM")
     monkeypatch.setenv("PATH", "/nonexistent")
-    with pytest.raises(FileNotFoundError, match="scripts/install_browser.sh"):
+    with pytest.raises(FileNotFoundError, match=r"scripts/install_browser\.sh"):
         find_chromium()
 
 
