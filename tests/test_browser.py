@@ -159,6 +159,15 @@ def test_mineral_page_draws_map_bars_and_series(browser: Any, server: str, lang:
     _font_ok(page, "한국어")
     w.check(f"mineral-lithium-{lang}")
 
+    w = Watched(browser, (server,))
+    page = w.open(f"{server}/mineral/lithium?lang={lang}")
+    page.select_option("select[name=mineral]", "cobalt")  # the picker opens another mineral
+    page.wait_for_url("**/mineral/cobalt*")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.inner_text("h1") == ("코발트" if lang == "ko" else "Cobalt")
+    assert _count(page, "svg.map path.country.has-value") >= 5
+    w.check(f"mineral-cobalt-{lang}")
+
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_country_page_shows_exposure_and_risk(browser: Any, server: str, lang: str) -> None:
@@ -218,6 +227,23 @@ def test_brief_and_home_pages(browser: Any, server: str, lang: str) -> None:
     if lang == "ko":
         assert KO["brief"] in page.inner_text("h1")
     _font_ok(page, "카자흐스탄")
+    added = page.eval_on_selector_all(
+        "table.whatif tbody tr td:nth-child(3)", "els => els.map(e => e.textContent)"
+    )
+    page.fill("form.uplift input[name=uplift]", "50")  # live what-if: 50 % instead of 10 %
+    page.locator("form.uplift button").click()
+    page.wait_for_url("**uplift=0.5*")
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.input_value("form.uplift input[name=uplift]") == "50"
+    after = page.eval_on_selector_all(
+        "table.whatif tbody tr td:nth-child(3)", "els => els.map(e => e.textContent)"
+    )
+    num = [float(x.replace(",", "")) for x in added]
+    num5 = [float(x.replace(",", "")) for x in after]
+    assert len(num) == len(num5) and all(
+        abs(b - 5 * a) <= 3
+        for a, b in zip(num, num5, strict=True)  # display rounds to 1 t
+    ), (added, after)
     w.check(f"brief-KOR-KAZ-{lang}")
 
     w = Watched(browser, (server,))

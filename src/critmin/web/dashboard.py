@@ -18,9 +18,9 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -148,15 +148,21 @@ def register(app: FastAPI, session: Any) -> None:
         )
 
     @app.get("/brief/{importer}/{partner}", response_class=HTMLResponse, include_in_schema=False)
-    def brief(importer: str, partner: str, lang: Lang = "en") -> HTMLResponse:
+    def brief(
+        importer: str,
+        partner: str,
+        lang: Lang = "en",
+        uplift: Annotated[float, Query(gt=0, le=10)] = 0.1,
+    ) -> HTMLResponse:
         con = session("en").con
         imp, _ = lookup.importer(con, importer)
         par = lookup.country(con, partner)
         return page(
             "brief",
             f"/brief/{imp}/{par}",
-            f"/api/brief/{imp}/{par}",
+            f"/api/brief/{imp}/{par}?uplift={uplift:g}",
             lang,
             importer=imp,
             partner=par,
+            uplift=uplift,
         )

@@ -78,9 +78,16 @@ window.critmin = window.critmin || {};
   const PRIORITY = ["wmd", "usgs_mcs", "bgs_wms", "iea_cmde", "eu_crm"];
   async function mineral() {
     const m = params.mineral;
-    const [prof, series, ctry] = await Promise.all([
-      C.get(`/api/profile/${m}`), C.get(`/api/profile/${m}/series`), C.countries()]);
+    const [prof, series, ctry, mins] = await Promise.all([
+      C.get(`/api/profile/${m}`), C.get(`/api/profile/${m}/series`), C.countries(),
+      C.get("/api/minerals")]);
     d3.select(main()).append("h1").text(`${prof.mineral_name}`);
+    const other = d3.select(main()).append("label").attr("class", "picker").text(`${T("choose_other")} `)
+      .append("select").attr("name", "mineral")
+      .on("change", function () { location.href = `/mineral/${this.value}?lang=${lang}`; });
+    other.selectAll("option").data(mins.minerals.filter((x) => x.produced)).join("option")
+      .attr("value", (x) => x.id).text((x) => (lang === "ko" && x.name_ko) || x.name_en);
+    other.property("value", prof.mineral);
     const views = prof.concentration.slice().sort((a, b) =>
       a.stage.localeCompare(b.stage) || (a.basis === "share") - (b.basis === "share")
       || PRIORITY.indexOf(a.source_id) - PRIORITY.indexOf(b.source_id));
@@ -266,7 +273,8 @@ window.critmin = window.critmin || {};
 
   // ---- brief ------------------------------------------------------------------------------
   async function brief() {
-    const b = C.inline ? C.inline.brief : await C.get(`/api/brief/${params.importer}/${params.partner}`);
+    const b = C.inline ? C.inline.brief
+      : await C.get(`/api/brief/${params.importer}/${params.partner}?uplift=${params.uplift ?? 0.1}`);
     const ctry = await C.countries();
     d3.select(main()).append("h1").text(`${T("brief_title")}: ${b.importer_name} – ${b.partner_name} (${b.year})`);
     const ag = section(T("agreements"), "brief-agreements");
@@ -311,6 +319,19 @@ window.critmin = window.critmin || {};
         `${m.mineral_name} — ${m.stages_not_in_trade.map((s) => `${stageName(s.stage)} (${s.hs6.join(", ")})`).join("; ")}`).join(" · "));
     }
     const wi = section(`${T("whatif")} (+${C.fmt.pct(b.assumptions.uplift)})`, "whatif");
+    if (!C.inline) {  // the what-if is live on the dashboard: change the uplift, recompute
+      const f = wi.append("form").attr("class", "uplift");
+      f.append("label").text(`${T("uplift_label")} `).append("input").attr("type", "number")
+        .attr("name", "uplift").attr("min", 1).attr("max", 1000).attr("step", 1)
+        .property("value", Math.round(b.assumptions.uplift * 100));
+      f.append("span").text(" % ");
+      f.append("button").attr("type", "submit").text(T("recompute"));
+      f.on("submit", (e) => {
+        e.preventDefault();
+        const v = +f.select("input").property("value") / 100;
+        location.href = `${location.pathname}?lang=${lang}&uplift=${v}`;
+      });
+    }
     const wRows = b.minerals.filter((m) => m.whatif).map((m) => {
       const w = m.whatif;
       return {
