@@ -151,6 +151,12 @@ def test_brief_numbers_follow_from_the_scenario(api_client: TestClient, tiny_bui
     scope = {m["mineral"] for m in b["minerals"]}
     assert named <= scope
     assert any(m["whatif"] for m in b["minerals"]), b["minerals"]
+    head = next(m for m in b["minerals"] if m["partner_world_share"])
+    assert (
+        b["map"]["mineral"] == head["mineral"]
+        and b["map"]["basis"] == (head["partner_world_share"]["basis"])
+    )
+    assert b["map"]["shares"]["KAZ"] == pytest.approx(head["partner_world_share"]["share"])
     con = duckdb.connect(str(tiny_built.db), read_only=True)
     for m in b["minerals"]:
         w = m["whatif"]
@@ -196,5 +202,6 @@ def test_report_html_is_self_contained(api_client: TestClient, tmp_path: Path) -
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html)
     assert "<link" not in html and '<script src="' not in html
     assert html.count("data:font/woff2;base64,") >= 2  # Latin and Korean subsets
+    assert "U+0-10FFFF" not in html and "U+AC00-D7AF" in html  # each face keeps its range
     assert '"partner": "KAZ"' in html and "critmin.atlas = {" in html
     assert html.count("</script>") == html.count("<script>")  # inlined JSON cannot close a tag

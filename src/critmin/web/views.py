@@ -53,14 +53,19 @@ def brief_data(
     head = next((m for m in data["minerals"] if m["partner_world_share"]), None)
     if head is not None:
         h = head["partner_world_share"]
-        (c,) = conc.concentration(
-            cm.con, head["mineral"], stage=h["stage"], year=h["year"], source=h["source_id"]
-        )[:1]
+        c = next(
+            x
+            for x in conc.concentration(
+                cm.con, head["mineral"], stage=h["stage"], year=h["year"], source=h["source_id"]
+            )
+            if x.basis == h["basis"]
+        )
         data["map"] = {
             "mineral": head["mineral"],
             "mineral_name": head["mineral_name"],
             "stage": c.stage,
             "source_id": c.source_id,
+            "basis": c.basis,
             "year": c.year,
             "shares": {s.iso3: s.share for s in c.suppliers},
         }
