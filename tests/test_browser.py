@@ -123,9 +123,8 @@ def _count(page: Any, selector: str) -> int:
 
 def _font_ok(page: Any, sample: str) -> None:
     loaded = page.evaluate(
-        """(s) => [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'Noto Sans KR'
-                  && f.status === 'loaded').length""",
-        sample,
+        """() => [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'Noto Sans KR'
+                  && f.status === 'loaded').length"""
     )
     assert loaded >= 1, "the vendored Noto Sans KR did not load"
     assert page.evaluate("(s) => document.fonts.check('16px \"Noto Sans KR\"', s)", sample)

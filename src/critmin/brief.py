@@ -141,8 +141,10 @@ def partnership_brief(
     ours = [a for a in agreements if par in a["countries"] and set(members) & set(a["countries"])]
     shares = partner_world_shares(cm, par)
     scope = _scope(cm, imp, ours, shares, max_minerals)
-    codes = {c: [x for m in members for x in lookup.baci_codes(cm.con, m)] for c in (imp,)}
-    codes[par] = lookup.baci_codes(cm.con, par)
+    codes = {
+        imp: [x for m in members for x in lookup.baci_codes(cm.con, m)],
+        par: lookup.baci_codes(cm.con, par),
+    }
     lineage: set[str] = set()
     rows = []
     for item in scope:

@@ -183,9 +183,13 @@ def store(
 
 
 def list_agreements(
-    con: duckdb.DuckDBPyConnection, *, country: str | None = None, mineral: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    country: str | None = None,
+    mineral: str | None = None,
+    agreement_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Registry rows with their document and evidence, filtered by country and mineral."""
+    """Registry rows with their document and evidence, filtered by country, mineral or id."""
     rows = con.execute(
         """
         SELECT a.agreement_id, d.title, d.path, d.date, d.language, a.instrument, a.status,
@@ -197,8 +201,9 @@ def list_agreements(
           FROM agreements a JOIN documents d USING (doc_id)
          WHERE ($country IS NULL OR list_contains(a.countries, $country))
            AND ($mineral IS NULL OR list_contains(a.minerals, $mineral))
+           AND ($id IS NULL OR a.agreement_id = $id)
          ORDER BY d.date NULLS LAST, a.agreement_id""",
-        {"country": country, "mineral": mineral},
+        {"country": country, "mineral": mineral, "id": agreement_id},
     ).fetchall()
     keys = [
         "agreement_id",
@@ -233,7 +238,7 @@ def get_agreement(con: duckdb.DuckDBPyConnection, agreement_id: int) -> dict[str
     Each evidence item's ``start``/``end`` are character offsets into ``text``, so a reader
     can highlight the sentence in place.
     """
-    rows = [a for a in list_agreements(con) if a["agreement_id"] == agreement_id]
+    rows = list_agreements(con, agreement_id=agreement_id)
     if not rows:
         ids = [
             r[0] for r in con.execute("SELECT agreement_id FROM agreements ORDER BY 1").fetchall()

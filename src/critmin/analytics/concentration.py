@@ -106,6 +106,14 @@ SELECT source_id, basis, stage, year, any_value(period), any_value(total),
 _ONE_YEAR = "($year IS NULL AND b.year = l.year) OR b.year = $year"
 
 
+def _sql(measure: str, year_filter: str) -> str:
+    """The concentration query over ``tidy.<measure>`` (reserves have no share basis)."""
+    if measure not in ("production", "reserves"):
+        raise ValueError(f"measure must be 'production' or 'reserves', got {measure!r}")
+    sql = _SQL.format(table=f"tidy.{measure}", residual=RESIDUAL, year_filter=year_filter)
+    return sql.replace("THEN share ELSE", "THEN NULL ELSE") if measure == "reserves" else sql
+
+
 def concentration(
     con: duckdb.DuckDBPyConnection,
     mineral_id: str,
@@ -120,12 +128,8 @@ def concentration(
     Without ``year``, each source's latest year is used. Raises NoDataError when nothing
     matches, naming the years that do exist.
     """
-    if measure not in ("production", "reserves"):
-        raise ValueError(f"measure must be 'production' or 'reserves', got {measure!r}")
+    sql = _sql(measure, _ONE_YEAR)
     table = f"tidy.{measure}"
-    sql = _SQL.format(table=table, residual=RESIDUAL, year_filter=_ONE_YEAR)
-    if measure == "reserves":
-        sql = sql.replace("THEN share ELSE", "THEN NULL ELSE")
     rows = con.execute(
         sql, {"mineral": mineral_id, "stage": stage, "year": year, "source": source}
     ).fetchall()
@@ -199,12 +203,9 @@ def concentration_series(
     The same query as :func:`concentration` (HHI = Σ sᵢ², CR3 = sum of the three largest
     shares, residual rows excluded), run over all years instead of one.
     """
-    if measure not in ("production", "reserves"):
-        raise ValueError(f"measure must be 'production' or 'reserves', got {measure!r}")
-    sql = _SQL.format(table=f"tidy.{measure}", residual=RESIDUAL, year_filter="TRUE")
-    if measure == "reserves":
-        sql = sql.replace("THEN share ELSE", "THEN NULL ELSE")
-    rows = con.execute(sql, {"mineral": mineral_id, "stage": stage, "source": source}).fetchall()
+    rows = con.execute(
+        _sql(measure, "TRUE"), {"mineral": mineral_id, "stage": stage, "source": source}
+    ).fetchall()
     if not rows:
         raise NoDataError(
             f"no {measure} data for {mineral_id!r}" + (f" at stage {stage}" if stage else "")

@@ -108,9 +108,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
     async def _known(request: Request, exc: Exception) -> Response:
         status = _status(exc)
         message = str(exc) if status < 500 else "internal error; see the server log"
-        if not request.url.path.startswith(("/api/", "/static/")):
-            return _page_error(request, status, type(exc).__name__, message)
-        return _envelope(status, type(exc).__name__, message)
+        return _error(request, status, type(exc).__name__, message)
 
     for kind in (CritminError, ValueError, duckdb.Error, Exception):
         app.add_exception_handler(kind, _known)
@@ -119,15 +117,11 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         parts = [f"{'.'.join(str(x) for x in e['loc'][1:])}: {e['msg']}" for e in exc.errors()]
-        if not request.url.path.startswith(("/api/", "/static/")):
-            return _page_error(request, 422, "RequestValidationError", "; ".join(parts))
-        return _envelope(422, "RequestValidationError", "; ".join(parts))
+        return _error(request, 422, "RequestValidationError", "; ".join(parts))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        if not request.url.path.startswith(("/api/", "/static/")):
-            return _page_error(request, exc.status_code, "HTTPException", str(exc.detail))
-        return _envelope(exc.status_code, "HTTPException", str(exc.detail))
+        return _error(request, exc.status_code, "HTTPException", str(exc.detail))
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
@@ -314,8 +308,10 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
     return app
 
 
-def _page_error(request: Request, status: int, kind: str, message: str) -> HTMLResponse:
-    """A dashboard page's error: the page shell showing the same envelope."""
+def _error(request: Request, status: int, kind: str, message: str) -> Response:
+    """The error envelope; for a dashboard page, the page shell showing that envelope."""
+    if request.url.path.startswith(("/api/", "/static/")):
+        return _envelope(status, kind, message)
     lang = request.query_params.get("lang", "en")
     body = dashboard.shell(
         "error",

@@ -99,10 +99,8 @@ def register(app: FastAPI, session: Any) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     def page(page: str, path: str, twin: str, lang: str, **params: Any) -> HTMLResponse:
-        q = ("&" if "?" in twin else "?") + f"lang={lang}"
-        return HTMLResponse(
-            shell(page, lang=lang, path=path, twin=twin + q if twin else "", params=params)
-        )
+        twin += ("&" if "?" in twin else "?") + f"lang={lang}"
+        return HTMLResponse(shell(page, lang=lang, path=path, twin=twin, params=params))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -42,8 +42,7 @@ window.critmin = window.critmin || {};
         return `${(opts.name && d ? opts.name(d.iso3) : f.properties.name)}: ${d ? C.fmt.pct(d.v) : "–"}`;
       });
     if (opts.highlight) {
-      const hl = feats.filter((f) => byNumeric.get(f.id)?.iso3 === opts.highlight
-        || String(opts.highlightNumeric).padStart(3, "0") === f.id);
+      const hl = feats.filter((f) => byNumeric.get(f.id)?.iso3 === opts.highlight);
       svg.append("g").selectAll("path").data(hl).join("path").attr("d", path)
         .attr("class", "outline");
     }

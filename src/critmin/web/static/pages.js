@@ -7,8 +7,6 @@ window.critmin = window.critmin || {};
   const T = (k) => C.i18n[lang][k] ?? k;
   const params = JSON.parse(body.dataset.params || "{}");
   const main = () => document.getElementById("main");
-  C.T = T;
-  C.lang = lang;
 
   C.get = async function (path) {
     const url = path + (path.includes("?") ? "&" : "?") + "lang=" + lang;
@@ -252,14 +250,13 @@ window.critmin = window.critmin || {};
     h.node().appendChild(link("/agreements", "← " + T("back")));
     d3.select(main()).append("h1").text(`${T("detail")} #${a.agreement_id}: ${V(a.instrument)} · ${V(a.status)}`);
     const s = section(T("evidence"), "fields");
-    const rows = (a.evidence || []).map((e) => ({ ...e }));
     C.table(s.node(), [
       { key: "field", label: T("field"), format: (v) => T(v) },
       { key: "value", label: T("value") },
       { key: "sentence", label: T("evidence"), format: (v, r) => {
         const x = document.createElement("a"); x.href = `#ev-${r.start}`; x.textContent = v;
         x.className = "evidence-link"; return x; } },
-    ], rows, { cls: "evidence-table" });
+    ], a.evidence || [], { cls: "evidence-table" });
     const d = section(`${T("document")}: ${a.title || a.path}`, "document");
     d.append("p").attr("class", "meta").text([a.date, a.publisher, a.language].filter(Boolean).join(" · "));
     C.highlight(d.append("div").attr("class", "doc-text").node(), a.text, a.evidence);
