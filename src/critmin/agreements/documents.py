@@ -52,15 +52,21 @@ class Document:
         }
 
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_IMG = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"<[^>]+>")
-_SETEXT = re.compile(r"^\s*(=+|-{3,})\s*$", re.M)
-_ATX = re.compile(r"^\s*#{1,6}\s*", re.M)
+_FRONT = re.compile(r"\A---[ \t]*\n(.{0,65536}?)\n---[ \t]*(?:\n|\Z)", re.S)
+# bounded quantifiers keep every pattern linear in the input (no rescans on "![![![…")
+_IMG = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
+_TAG = re.compile(r"<[^<>]{1,2000}>")
+_SETEXT = re.compile(r"^[ \t]*(=+|-{3,})[ \t]*$", re.M)
+_ATX = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.M)
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$|^[ \t]*:?-{3,}:?(?:[ \t]*\|[ \t]*:?-{3,}:?)+[ \t]*$", re.M)
+_LINK_ITEM = re.compile(
+    r"^[ \t]*(?:[-*+]|\d{1,3}[.)])?[ \t]*(?:\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)[ \t|·,]*)+$", re.M
+)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S{1,2000}")
+MAX_BYTES = 2_000_000
 
 
 def language_of(text: str) -> str:
@@ -70,6 +76,9 @@ def language_of(text: str) -> str:
 
 
 def _clean_markdown(body: str) -> str:
+    """Markdown to prose: tables, lists of links and images are not prose and are dropped."""
+    body = _TABLE_ROW.sub("", body)
+    body = _LINK_ITEM.sub("", body)
     body = _IMG.sub("", body)
     body = _LINK.sub(r"\1", body)
     body = _TAG.sub("", body)
@@ -101,6 +110,11 @@ class _HtmlText(HTMLParser):
         }
     )
 
+    # navigation, tables and forms are not prose
+    SKIP: ClassVar[frozenset[str]] = frozenset(
+        {"script", "style", "nav", "aside", "footer", "header", "table", "form", "noscript"}
+    )
+
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
@@ -110,7 +124,7 @@ class _HtmlText(HTMLParser):
         self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in self.SKIP:
             self._skip += 1
         elif tag == "title":
             self._in_title = True
@@ -123,7 +137,7 @@ class _HtmlText(HTMLParser):
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in self.SKIP:
             self._skip = max(0, self._skip - 1)
         elif tag == "title":
             self._in_title = False
@@ -137,66 +151,178 @@ class _HtmlText(HTMLParser):
             self.parts.append(data)
 
 
-def _date(value: object) -> dt.date | None:
+def _date(value: object, where: str) -> dt.date | None:
+    """A publication date from front matter or metadata; an impossible date is an error."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        m = re.search(r"(\d{4})-(\d{2})-(\d{2})", value)
+        m = re.search(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
         if m:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError as exc:
+                raise DocumentError(
+                    f"{where}: date {value!r} is not a calendar date ({exc}). "
+                    f"Fix: write it as YYYY-MM-DD"
+                ) from exc
     return None
 
 
-def read_document(path: Path) -> Document:
-    """Read and normalise one document (``.md``, ``.html``/``.htm`` or plain text)."""
+def _front_matter(source: str, where: str) -> tuple[dict[str, Any], str]:
+    m = _FRONT.match(source)
+    if not m:
+        return {}, source
     try:
+        loaded = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"{where}: invalid YAML front matter: {exc}") from exc
+    except RecursionError as exc:
+        raise DocumentError(f"{where}: front matter is nested too deeply to read") from exc
+    if not isinstance(loaded, dict):
+        raise DocumentError(f"{where}: front matter must be a mapping")
+    return loaded, source[m.end() :]
+
+
+def _html(source: str, where: str) -> tuple[str, str, dt.date | None, str | None, str | None]:
+    """Article text, title, date, site and URL of a saved news page (trafilatura, which
+    drops navigation and boilerplate; the plain parser when it finds no article)."""
+    import trafilatura
+
+    parser = _HtmlText()
+    parser.feed(source)
+    meta = dict(parser.meta)
+    got = None
+    try:
+        got = trafilatura.bare_extraction(
+            source, with_metadata=True, include_tables=False, include_links=False
+        )
+    except Exception:  # trafilatura on malformed markup: fall back to the plain parser
+        got = None
+    text = getattr(got, "text", None) or ""
+    text = _clean_markdown(text.replace("\n", "\n\n")) if text else ""
+    if not text:
+        text = _clean_markdown("".join(parser.parts))
+    title = (getattr(got, "title", None) or parser.title or "").strip()
+    date = _date(meta.get("article:published_time") or meta.get("date"), where)
+    if date is None and getattr(got, "date", None):
+        date = _date(str(got.date), where)  # type: ignore[union-attr]
+    publisher = meta.get("og:site_name") or getattr(got, "sitename", None)
+    url = meta.get("og:url") or getattr(got, "url", None)
+    return text, title or (text.split("\n", 1)[0] if text else where), date, publisher, url
+
+
+FEED_SUFFIXES = (".xml", ".rss", ".atom")
+
+
+def _is_feed(path: Path, head: str) -> bool:
+    return path.suffix.lower() in FEED_SUFFIXES or bool(
+        re.match(r"\s*(?:<\?xml[^>]{0,200}>\s*)?<(?:rss|feed|rdf:RDF)\b", head)
+    )
+
+
+def _finish(
+    path: str,
+    raw: bytes,
+    text: str,
+    title: str,
+    date: dt.date | None,
+    publisher: str | None,
+    url: str | None,
+    meta: dict[str, Any],
+) -> Document:
+    if not text.strip():
+        raise DocumentError(f"{path} has no text to analyse")
+    lang = str(meta.get("language") or meta.get("lang") or language_of(text))
+    if lang not in ("ko", "en"):
+        raise DocumentError(f"{path}: language {lang!r} is not supported (ko or en)")
+    sha = hashlib.sha256(raw).hexdigest()
+    return Document(path, sha, title, date, lang, publisher, url, text, meta)
+
+
+def _feed_documents(path: Path, raw: bytes) -> list[Document]:
+    """One document per RSS/Atom entry: its content (or summary) as HTML, title and date."""
+    import feedparser
+
+    feed = feedparser.parse(raw)
+    if not feed.entries:
+        raise DocumentError(f"{path}: a feed with no entries ({feed.get('bozo_exception')})")
+    site = feed.feed.get("title")
+    out = []
+    for n, e in enumerate(feed.entries):
+        body = (e.get("content") or [{}])[0].get("value") or e.get("summary") or ""
+        parser = _HtmlText()
+        parser.feed(body)
+        text = _clean_markdown("".join(parser.parts))
+        title = str(e.get("title") or "").strip()
+        if title and not text.startswith(title):
+            text = f"{title}\n\n{text}"
+        stamp = e.get("published_parsed") or e.get("updated_parsed")
+        date = dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
+        key = str(e.get("id") or e.get("link") or n)
+        entry_raw = (key + "\n" + text).encode()
+        lang = e.get("language") or feed.feed.get("language")
+        meta = {"language": str(lang)[:2].lower()} if lang else {}
+        if meta and meta["language"] not in ("ko", "en"):
+            meta = {}
+        out.append(
+            _finish(f"{path}#{n + 1}", entry_raw, text, title, date, site, e.get("link"), meta)
+        )
+    return out
+
+
+def read_documents(path: Path, *, max_bytes: int = MAX_BYTES) -> list[Document]:
+    """Read one file into its documents: a feed gives one per entry, anything else one."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit for one "
+                f"document. Fix: split it, or raise --max-bytes"
+            )
         raw = path.read_bytes()
         source = raw.decode("utf-8-sig")
     except OSError as exc:
         raise DocumentError(f"cannot read {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path} is not UTF-8 text ({exc}). Fix: convert it to UTF-8") from exc
-    sha = hashlib.sha256(raw).hexdigest()
-    meta: dict[str, Any] = {}
+    where = str(path)
     suffix = path.suffix.lower()
-    if suffix in (".html", ".htm"):
-        parser = _HtmlText()
-        parser.feed(source)
-        text = _clean_markdown("".join(parser.parts))
-        title = parser.title.strip() or (text.split("\n", 1)[0] if text else path.stem)
-        meta = dict(parser.meta)
-        date = _date(meta.get("article:published_time") or meta.get("date"))
-        publisher = meta.get("og:site_name")
-        url = meta.get("og:url")
+    if _is_feed(path, source[:500]):
+        return _feed_documents(path, raw)
+    if suffix in (".html", ".htm") or re.match(r"\s*<(?:!doctype html|html)\b", source[:200], re.I):
+        text, title, date, publisher, url = _html(source, where)
+        return [_finish(where, raw, text, title, date, publisher, url, {})]
+    meta, body = _front_matter(source, where)
+    if suffix in (".md", ".markdown") or meta:
+        text = _clean_markdown(body)
     else:
-        m = _FRONT.match(source)
-        if m:
-            try:
-                loaded = yaml.safe_load(m.group(1)) or {}
-            except yaml.YAMLError as exc:
-                raise DocumentError(f"{path}: invalid YAML front matter: {exc}") from exc
-            if not isinstance(loaded, dict):
-                raise DocumentError(f"{path}: front matter must be a mapping")
-            meta = loaded
-            source = source[m.end() :]
-        text = (
-            _clean_markdown(source)
-            if suffix in (".md", ".markdown") or m
-            else "\n\n".join(
-                re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n\s*\n", source) if p.strip()
-            )
+        text = "\n\n".join(
+            re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()
         )
-        first = text.split("\n", 1)[0] if text else path.stem
-        title = str(meta.get("title") or first).strip()
-        date = _date(meta.get("date"))
-        publisher = meta.get("publisher")
-        links = _URL.findall(str(meta.get("url") or ""))
-        url = links[0] if links else None
-    if not text.strip():
-        raise DocumentError(f"{path} has no text to analyse")
-    lang = str(meta.get("language") or language_of(text))
-    if lang not in ("ko", "en"):
-        raise DocumentError(f"{path}: language {lang!r} is not supported (ko or en)")
-    return Document(str(path), sha, title, date, lang, publisher, url, text, meta)
+    first = text.split("\n", 1)[0] if text else path.stem
+    title = str(meta.get("title") or first).strip()
+    date = _date(meta.get("date"), where)
+    links = _URL.findall(str(meta.get("url") or ""))
+    publisher = meta.get("publisher") or meta.get("facts_from")
+    return [
+        _finish(
+            where,
+            raw,
+            text,
+            title,
+            date,
+            str(publisher) if publisher else None,
+            links[0] if links else None,
+            meta,
+        )
+    ]
+
+
+def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
+    """Read one file that holds one document (``.md``, ``.html``/``.htm`` or plain text)."""
+    docs = read_documents(path, max_bytes=max_bytes)
+    if len(docs) != 1:
+        raise DocumentError(f"{path} holds {len(docs)} documents (a feed); use read_documents")
+    return docs[0]

@@ -1,30 +1,25 @@
 """Extract cooperation agreements from a document, every field with its evidence sentence.
 
-Rules (both languages; patterns in ``reference/agreement_lexicon.csv``):
+Steps (both languages; patterns in ``reference/agreement_lexicon.csv``, product words in
+``reference/agreement_products.csv``):
 
-1. A sentence is a candidate when it names an instrument (MOU, 양해각서, 약정, offtake, loan,
-   ...) and is not negated (무산, "fell through", ...). Instrument words within a few characters
-   of each other with no verb between them form one agreement ("파트너십 MOU").
-2. Each agreement owns its clause of the sentence: from the previous clause boundary (", and",
-   "; ", "하고,") or the previous agreement, to the next boundary or agreement, so one sentence
-   can hold several ("A와 B는 MOU를 체결하고, C는 D와 약정을 체결해 ..."). An instrument right
-   after a determiner ("the deal", "이번 협약") with fewer than two parties refers back: its
-   clauses and minerals go to the previous agreement.
-3. Parties are gazetteer organisations in that clause (the sentence's subject is carried over
-   when the clause names only one); with no organisation, the countries named become their
-   governments; "양국"/"the two countries" — or, in a sentence naming no organisation, a
-   concluded instrument with no party at all — stands for the article's two most-mentioned
-   countries.
-
-4. Status: ``historical`` when the clause names a year before the article's ("in December
-   2021", 2022년 7월) or a past cue (앞서, previously) in an undated article; ``planned`` when the
-   verb is future (체결할 예정, will sign); else ``signed``.
-5. Minerals, sectors and clauses come from the agreement's clause;
-   clauses in the following sentences of the same paragraph that form no agreement attach to
-   it. Stages are kept for critical-minerals agreements only; when the sentence names none, the
-   closest earlier sentence listing two or more stages (up to three back) supplies them.
-6. Agreements with the same parties, instrument and status and overlapping sectors in one
-   document are merged.
+1. **Read** (:mod:`critmin.agreements.mentions`): sentences with morpheme/word boundaries;
+   organisations (gazetteer, acronyms, recognised names), their nationality, countries in a
+   party role, minerals and product words — all whole words or morphemes.
+2. **Find**: a sentence naming an instrument (MOU, 양해각서, offtake, …) that is not negated
+   holds one agreement per instrument group, each owning its clause of the sentence. Its
+   parties are the organisations in the clause (the sentence subject carried over when the
+   clause names one), else the countries in a party role as governments, else — for "양국" or
+   "the two countries" — the article's two main countries.
+3. **Refer back**: an instrument after a determiner ("the deal", "이번 협약") with fewer than
+   two new parties, and a follow-up sentence ("이번 MOU로", "under the deal", "양국은 …")
+   add minerals, stages and clauses to the agreement they refer to, not a new one.
+4. **Status**: ``historical`` from an earlier year or date than the article's, or time and
+   tense cues (앞서, 지난해, … 바 있다, had signed, last year, earlier); ``planned`` from
+   future verbs (체결할 예정, will sign); else ``signed``.
+5. **One agreement per instrument**: candidates with the same status whose party sets are
+   equal, or nested, merge (and the headline's merges into the body's) unless their topics
+   differ (a minerals MOU and a power MOU between the same two governments).
 """
 
 from __future__ import annotations
@@ -35,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from critmin.agreements.documents import Document
-from critmin.agreements.text import Gazetteer, Mention, Sentence, Term, sentences, terms
+from critmin.agreements.mentions import DocMentions, read_mentions
+from critmin.agreements.text import Gazetteer, Sentence, Term, sentences, terms
 
 INSTRUMENT_PRIORITY = (
     "offtake",
@@ -49,11 +45,12 @@ INSTRUMENT_PRIORITY = (
     "agreement",
 )
 GROUP_GAP = 16
+GENERIC_MINERALS = ("critical_minerals", "rare_metals")
 
 
 @dataclass(frozen=True)
 class Organization:
-    """A gazetteer entry."""
+    """A gazetteer entry, or an organisation recognised in a document (``org:`` ids)."""
 
     id: str
     name_en: str
@@ -71,6 +68,8 @@ class Resources:
     country_names: Gazetteer
     mineral_names: Gazetteer
     lexicon_dir: Any = None
+    demonyms: Gazetteer = field(default_factory=lambda: Gazetteer([]))
+    products: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
     def terms(self, category: str, language: str) -> list[Term]:
         return terms(category, language, self.lexicon_dir)
@@ -91,6 +90,7 @@ class Agreement:
     clauses: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
+    headline: bool = False
 
 
 @dataclass
@@ -101,47 +101,39 @@ class Extraction:
     agreements: list[Agreement]
     document_count: int | None
     document_count_evidence: dict[str, Any] | None
+    organizations: dict[str, Organization] = field(default_factory=dict)
 
 
 def _span(s: Sentence) -> dict[str, Any]:
     return {"sentence": s.text, "start": s.start, "end": s.end}
 
 
-def _hits(ts: list[Term], text: str) -> list[tuple[str, int, int, str]]:
+Hit = tuple[str, int, int, str]
+
+
+def _hits(ts: list[Term], text: str, lo: int = 0, hi: int | None = None) -> list[Hit]:
     out = []
     for t in ts:
-        for m in t.regex.finditer(text):
+        for m in t.regex.finditer(text, lo, len(text) if hi is None else hi):
             out.append((t.label, m.start(), m.end(), m.group(0)))
     return sorted(out, key=lambda h: (h[1], -h[2]))
 
 
-def _labels(ts: list[Term], text: str) -> list[str]:
-    return sorted({t.label for t in ts if t.regex.search(text)})
+def _whole(ts: list[Term], s: Sentence, lo: int = 0, hi: int | None = None) -> list[str]:
+    """Labels of terms that match whole words/morphemes of ``s`` within [lo, hi)."""
+    starts, ends = s.bounds
+    return sorted(
+        {lab for lab, a, b, _ in _hits(ts, s.text, lo, hi) if a in starts and b in ends}
+    )
 
 
 _KO_DATE = re.compile(r"(?:(\d{4})년\s*)?(?:(\d{1,2})월\s*)?(\d{1,2})일")
-_EN_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
+_MONTHS = "january february march april may june july august september october november december"
+_EN_MONTHS = {m: i for i, m in enumerate(_MONTHS.split(), start=1)}
 _EN_DATE = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r")\s+(\d{1,2})(?:,\s*(\d{4}))?", re.I)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_KO_YM = re.compile(r"(?<!\d)((?:19|20)\d{2})년\s*(\d{1,2})월")
+_EN_MY = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r")\s+(?:\d{1,2},\s*)?((?:19|20)\d{2})\b", re.I)
 
 
 def _signed_on(text: str, doc: Document) -> str | None:
@@ -164,21 +156,25 @@ def _signed_on(text: str, doc: Document) -> str | None:
     return None
 
 
+def _earlier(scope: str, doc: Document) -> bool:
+    """The clause dates the agreement before the article: an earlier year, or month."""
+    if not doc.date:
+        return False
+    d = doc.date
+    for y, mo in _KO_YM.findall(scope):
+        if (int(y), int(mo)) < (d.year, d.month):
+            return True
+    for mo, y in _EN_MY.findall(scope):
+        if (int(y), _EN_MONTHS[mo.lower()]) < (d.year, d.month):
+            return True
+    return any(int(y) < d.year for y in _YEAR.findall(scope))
+
+
 class Extractor:
-    """Apply the rules in the module docstring to documents."""
+    """Apply the steps in the module docstring to documents."""
 
     def __init__(self, res: Resources) -> None:
         self.res = res
-
-    def _main_countries(self, doc: Document) -> list[str]:
-        counts: dict[str, int] = {}
-        for m in self.res.country_names.find(doc.text):
-            counts[m.id] = counts.get(m.id, 0) + 1
-        for m in self.res.org_names.find(doc.text):
-            iso = self.res.orgs[m.id].iso3
-            if iso:
-                counts[iso] = counts.get(iso, 0) + 1
-        return [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
 
     def _government(self, iso3: str) -> str | None:
         gid = "eu" if iso3 == "EUU" else f"gov_{iso3.lower()}"
@@ -187,67 +183,57 @@ class Extractor:
     def extract(self, doc: Document) -> Extraction:
         lang = doc.language
         sents = sentences(doc.text, lang)
-        main = self._main_countries(doc)
+        dm = read_mentions(self.res, doc, sents)
+        found = self._find(doc, sents, dm)
+        merged = self._merge(found)
+        for a in merged:
+            self._finalise(a)
+        count, count_ev = self._document_count(doc, sents)
+        used = {p for a in merged for p in a.parties}
+        orgs = {k: v for k, v in dm.organizations.items() if k in used}
+        return Extraction(doc, merged, count, count_ev, orgs)
+
+    # ---- step 2 and 3: find agreements, refer back -------------------------------------
+    def _find(self, doc: Document, sents: list[Sentence], dm: DocMentions) -> list[Agreement]:
+        lang = doc.language
         t = self.res.terms
         inst_t, conc_t, plan_t = t("instrument", lang), t("concluded", lang), t("planned", lang)
-        neg_t, both_t, ana_t = t("negation", lang), t("both_parties", lang), t("anaphora", lang)
-        sep_t = t("separator", lang)
+        neg_t, ana_t, sep_t = t("negation", lang), t("anaphora", lang), t("separator", lang)
+        follow_t = t("followup", lang)
         found: list[Agreement] = []
-        last_para = -1
         for i, s in enumerate(sents):
             inst = _hits(inst_t, s.text)
             if not inst or _hits(neg_t, s.text):
+                if found and not inst and _hits(follow_t, s.text):
+                    self._attach(found[-1], s, dm, i, 0, len(s.text))
                 continue
-            verbs = _hits(conc_t + plan_t, s.text)
-            groups = self._groups(inst, verbs)
+            groups = self._groups(inst, _hits(conc_t + plan_t, s.text))
             seps = _hits(sep_t, s.text)
-            orgs_all = self.res.org_names.find(s.text)
             prev_end = 0
             for n, (labels, g_start, g_end) in enumerate(groups):
                 nxt = groups[n + 1][1] if n + 1 < len(groups) else len(s.text)
                 left = max([prev_end] + [b for _, _, b, _ in seps if b <= g_start])
                 right = min([nxt] + [a for _, a, _, _ in seps if g_end <= a < nxt])
                 prev_end = right
-                scope = s.text[left:right]
-                anaphoric = bool(_hits(ana_t, s.text[left:g_start]))
-                parties = self._parties(
-                    scope,
-                    left,
-                    orgs_all,
-                    both_t,
-                    main,
-                    lang,
-                    anaphoric=anaphoric,
-                    concluded=bool(_hits(conc_t, scope)),
+                anaphoric = bool(_hits(ana_t, s.text, left, g_start)) and bool(
+                    _hits(ana_t, s.text[left:g_start])
                 )
-                if len(parties) < 2:
-                    # "the deal ...", "이를 통해 ... 협약되었으며": more about the last agreement
-                    if found and (anaphoric or last_para == s.paragraph):
-                        self._attach(found[-1], scope, s, lang)
+                parties = self._parties(dm, i, left, right, anaphoric=anaphoric, lang=lang)
+                if len(parties) < 2 or (anaphoric and found and self._same(found, parties)):
+                    if found and (anaphoric or len(parties) < 2 and _hits(follow_t, s.text)):
+                        self._attach(found[-1], s, dm, i, left, right)
                     continue
-                last_para = s.paragraph
-
                 found.append(
-                    self._agreement(
-                        doc,
-                        s,
-                        sents,
-                        i,
-                        scope,
-                        labels,
-                        parties,
-                        plan_t,
-                        t("historical", lang),
-                    )
+                    self._agreement(doc, sents, dm, i, left, right, labels, parties, plan_t)
                 )
-        merged = self._merge(found)
-        count, count_ev = self._document_count(doc, sents)
-        return Extraction(doc, merged, count, count_ev)
+        return found
 
     @staticmethod
-    def _groups(
-        inst: list[tuple[str, int, int, str]], verbs: list[tuple[str, int, int, str]]
-    ) -> list[tuple[list[str], int, int]]:
+    def _same(found: list[Agreement], parties: list[str]) -> bool:
+        return any(set(parties) <= set(a.parties) for a in found)
+
+    @staticmethod
+    def _groups(inst: list[Hit], verbs: list[Hit]) -> list[tuple[list[str], int, int]]:
         """Instrument words close together with no verb between them are one agreement."""
         groups: list[tuple[list[str], int, int]] = []
         for h in inst:
@@ -260,35 +246,23 @@ class Extractor:
         return groups
 
     def _parties(
-        self,
-        scope: str,
-        offset: int,
-        orgs_all: list[Mention],
-        both_t: list[Term],
-        main: list[str],
-        lang: str,
-        *,
-        anaphoric: bool,
-        concluded: bool,
+        self, dm: DocMentions, i: int, left: int, right: int, *, anaphoric: bool, lang: str
     ) -> list[str]:
-        inside = [m for m in orgs_all if offset <= m.start < offset + len(scope)]
+        s = dm.sentences[i]
+        orgs_all = dm.orgs[i]
+        inside = [m for m in orgs_all if left <= m.start < right]
         ids = list(dict.fromkeys(m.id for m in inside))
         if lang == "ko" and len(ids) > 2:  # "X의 전신인 Y는": X is not a party
-            genitive = {m.id for m in inside if scope[m.end - offset : m.end - offset + 1] == "의"}
+            genitive = {m.id for m in inside if s.text[m.end : m.end + 1] == "의"}
             if len(set(ids) - genitive) >= 2:
-                ids = [i for i in ids if i not in genitive]
+                ids = [x for x in ids if x not in genitive]
         if len(ids) == 1:
-            subject = [m.id for m in orgs_all if m.start < offset and m.id not in ids]
+            subject = [m.id for m in orgs_all if m.start < left and m.id not in ids]
             if subject:
                 ids.insert(0, subject[0])
-        have = {self.res.orgs[i].iso3 for i in ids}
+        have = {dm.country_of(p) for p in ids} - {None}
         if len(ids) < 2:
-            spans = [(m.start - offset, m.end - offset) for m in inside]
-            for c in dict.fromkeys(
-                c.id
-                for c in self.res.country_names.find(scope)
-                if not any(a <= c.start < b for a, b in spans)
-            ):
+            for c in dm.party_countries(i, left, right):
                 gov = self._government(c)
                 if gov and c not in have:
                     ids.append(gov)
@@ -296,83 +270,84 @@ class Extractor:
         if (
             len(ids) < 2
             and not anaphoric
-            and (_hits(both_t, scope) or (not orgs_all and not ids and concluded))
+            and (_hits(self.res.terms("both_parties", lang), s.text, left, right))
         ):
-            for c in main:
+            for c in dm.main_countries:
                 gov = self._government(c)
                 if gov and c not in have:
                     ids.append(gov)
                     have.add(c)
         return ids
 
-    def _attach(self, a: Agreement, scope: str, s: Sentence, lang: str) -> None:
-        """A sentence that refers back to an agreement ("the deal", "이번 협약") adds to it."""
+    def _attach(
+        self, a: Agreement, s: Sentence, dm: DocMentions, i: int, left: int, right: int
+    ) -> None:
+        """A sentence that refers back to an agreement adds its minerals, stages, clauses."""
+        lang = dm.document.language
         have = {c["type"] for c in a.clauses}
-        a.clauses += [c for c in self._clauses(scope, s, lang) if c["type"] not in have]
-        minerals = {m.id for m in self.res.mineral_names.find(scope)}
-        for m in sorted(minerals - set(a.minerals)):
+        a.clauses += [c for c in self._clauses(s, lang, left, right) if c["type"] not in have]
+        minerals, stages = dm.minerals_in(i, left, right)
+        for m in sorted(set(minerals) - set(a.minerals)):
             a.evidence.setdefault("minerals", {})[m] = _span(s)
-        a.minerals = sorted(set(a.minerals) | minerals)
+        a.minerals = sorted(set(a.minerals) | set(minerals))
+        stages |= set(_whole(self.res.terms("stage", lang), s, left, right))
+        for st in sorted(stages - set(a.stages)):
+            a.evidence.setdefault("stages", {})[st] = _span(s)
+        a.stages = sorted(set(a.stages) | stages)
+
+    def _status(self, doc: Document, scope: str, plan_t: list[Term]) -> str:
+        earlier = _earlier(scope, doc)
+        if _hits(plan_t, scope) and not earlier:
+            return "planned"
+        hist = _hits(self.res.terms("historical", doc.language), scope)
+        if earlier or hist:
+            return "historical"
+        return "signed"
 
     def _agreement(
         self,
         doc: Document,
-        s: Sentence,
         sents: list[Sentence],
+        dm: DocMentions,
         i: int,
-        scope: str,
+        left: int,
+        right: int,
         labels: list[str],
         parties: list[str],
         plan_t: list[Term],
-        hist_t: list[Term],
     ) -> Agreement:
         lang = doc.language
+        s = sents[i]
+        scope = s.text[left:right]
         instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
-        status = "signed"
-        past = [int(y) for y in _YEAR.findall(scope)]
-        earlier = bool(doc.date and any(y < doc.date.year for y in past))
-        if _hits(plan_t, scope) and not earlier:
-            status = "planned"
-        elif earlier or (_hits(hist_t, scope) and (not doc.date or not past)):
-            status = "historical"
+        status = self._status(doc, scope, plan_t)
         ev: dict[str, Any] = {"agreement": _span(s), "status": _span(s), "parties": {}}
         for p in parties:
             ev["parties"][p] = _span(s)
-        minerals = sorted({m.id for m in self.res.mineral_names.find(scope)})
-        sectors = set(_labels(self.res.terms("sector", lang), scope))
-        kinds = {self.res.orgs[p].kind for p in parties}
+        minerals, stages = dm.minerals_in(i, left, right)
+        sectors = set(_whole(self.res.terms("sector", lang), s, left, right))
+        kinds = {dm.kind_of(p) for p in parties}
         if kinds & {"bank", "export_credit_agency"}:
             sectors.add("finance")
-        if minerals:
-            sectors.add("critical_minerals")
-        clauses = self._clauses(scope, s, lang)
+        clauses = self._clauses(s, lang, left, right)
         j = i + 1
-        while (
-            j < len(sents)
-            and sents[j].paragraph == s.paragraph
-            and not _hits(self.res.terms("instrument", lang), sents[j].text)
+        inst_t = self.res.terms("instrument", lang)
+        while j < len(sents) and sents[j].paragraph == s.paragraph and not _hits(
+            inst_t, sents[j].text
         ):
-            clauses += self._clauses(sents[j].text, sents[j], lang)
+            clauses += self._clauses(sents[j], lang, 0, len(sents[j].text))
             j += 1
-        stages: list[str] = []
-        if "critical_minerals" in sectors:
-            stage_t = self.res.terms("stage", lang)
-            stages = _labels(stage_t, scope)
-            if not stages:
-                for k in range(i - 1, max(-1, i - 4), -1):
-                    found = _labels(stage_t, sents[k].text)
-                    if len(found) >= 2:
-                        stages = found
-                        ev["stages"] = {st: _span(sents[k]) for st in found}
-                        break
-            for k in range(i + 1, j):
-                extra = _labels(stage_t, sents[k].text)
-                stages = sorted(set(stages) | set(extra))
-        countries = sorted({self.res.orgs[p].iso3 for p in parties if self.res.orgs[p].iso3})
-        ev.setdefault("stages", {st: _span(s) for st in stages})
+        stages |= set(_whole(self.res.terms("stage", lang), s, left, right))
+        if not stages:
+            for k in range(i - 1, max(-1, i - 4), -1):
+                before = set(_whole(self.res.terms("stage", lang), sents[k]))
+                if len(before) >= 2:
+                    stages = before
+                    ev["stages"] = {st: _span(sents[k]) for st in sorted(before)}
+                    break
+        ev.setdefault("stages", {st: _span(s) for st in sorted(stages)})
         ev["minerals"] = {m: _span(s) for m in minerals}
-        ev["sectors"] = {x: _span(s) for x in sorted(sectors)}
-        signed_on = _signed_on(scope, doc)
+        signed_on = None if status == "planned" else _signed_on(scope, doc)
         if signed_on:
             ev["signed_on"] = _span(s)
         uniq: dict[str, dict[str, Any]] = {}
@@ -380,55 +355,82 @@ class Extractor:
             uniq.setdefault(c["type"], c)
         return Agreement(
             sorted(parties),
-            countries,
+            sorted({c for p in parties if (c := dm.country_of(p))}),
             instrument,
             status,
             signed_on,
-            minerals,
+            sorted(minerals),
             sorted(stages),
             sorted(sectors),
             [uniq[k] for k in sorted(uniq)],
             ev,
+            headline=dm.is_headline(i),
         )
 
-    def _clauses(self, text: str, s: Sentence, lang: str) -> list[dict[str, Any]]:
+    def _clauses(self, s: Sentence, lang: str, lo: int, hi: int) -> list[dict[str, Any]]:
         out = []
-        for label, _a, _b, surface in _hits(self.res.terms("clause", lang), text):
+        for label, _a, _b, surface in _hits(self.res.terms("clause", lang), s.text, lo, hi):
             out.append({"type": label, "text": surface, "evidence": _span(s)})
         return out
 
+    # ---- step 5: one agreement per instrument -----------------------------------------------
     @staticmethod
-    def _merge(items: list[Agreement]) -> list[Agreement]:
-        """Same parties and instrument are the same agreement unless their topics differ
-        (e.g. a critical-minerals MOU and a power-industry MOU between the same governments)."""
+    def _mergeable(o: Agreement, a: Agreement) -> bool:
+        po, pa = set(o.parties), set(a.parties)
+        topics = (
+            not o.sectors
+            or not a.sectors
+            or bool(set(o.sectors) & set(a.sectors) - {"energy"})
+            or bool(set(o.minerals) & set(a.minerals))
+        )
+        if o.headline or a.headline:
+            return bool(po & pa) and topics
+        if o.status != a.status or not topics:
+            return False
+        if po == pa:
+            return o.instrument == a.instrument or "agreement" in (o.instrument, a.instrument)
+        return (po < pa or pa < po) and o.instrument == a.instrument
+
+    def _merge(self, items: list[Agreement]) -> list[Agreement]:
         out: list[Agreement] = []
         for a in items:
-            b = next(
-                (
-                    o
-                    for o in out
-                    if o.parties == a.parties
-                    and o.instrument == a.instrument
-                    and o.status == a.status
-                    and (
-                        not o.sectors
-                        or not a.sectors
-                        or set(o.sectors) & set(a.sectors) - {"energy"}
-                    )
-                ),
-                None,
-            )
+            b = next((o for o in out if self._mergeable(o, a)), None)
             if b is None:
                 out.append(a)
                 continue
-
+            if b.headline and not a.headline:  # the body sentence is the better evidence
+                b.evidence, a.evidence = a.evidence, b.evidence
+                b.instrument, b.status, b.headline = a.instrument, a.status, False
+                b.signed_on = a.signed_on or b.signed_on
+            if len(a.parties) > len(b.parties):
+                b.parties, b.countries = a.parties, a.countries
+            b.countries = sorted(set(b.countries) | set(a.countries))
             b.minerals = sorted(set(b.minerals) | set(a.minerals))
             b.stages = sorted(set(b.stages) | set(a.stages))
             b.sectors = sorted(set(b.sectors) | set(a.sectors))
             have = {c["type"] for c in b.clauses}
             b.clauses += [c for c in a.clauses if c["type"] not in have]
             b.signed_on = b.signed_on or a.signed_on
+            for key in ("minerals", "stages"):
+                for k, v in a.evidence.get(key, {}).items():
+                    b.evidence.setdefault(key, {}).setdefault(k, v)
         return out
+
+    def _finalise(self, a: Agreement) -> None:
+        """Most specific minerals; the critical-minerals sector; stages only for minerals."""
+        specific = [m for m in a.minerals if m not in GENERIC_MINERALS]
+        if specific:
+            a.minerals = specific
+        elif "rare_metals" in a.minerals:
+            a.minerals = ["rare_metals"]
+        for k in list(a.evidence.get("minerals", {})):
+            if k not in a.minerals:
+                del a.evidence["minerals"][k]
+        if a.minerals:
+            a.sectors = sorted(set(a.sectors) | {"critical_minerals"})
+        if "critical_minerals" not in a.sectors:
+            a.stages = []
+            a.evidence["stages"] = {}
 
     def _document_count(
         self, doc: Document, sents: list[Sentence]

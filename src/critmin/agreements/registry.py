@@ -92,6 +92,7 @@ def agreement_json(a: Agreement, orgs: dict[str, Organization]) -> dict[str, Any
 
 def extraction_json(x: Extraction, orgs: dict[str, Organization]) -> dict[str, Any]:
     """A document and its agreements, as ``critmin ingest --dry-run --format json`` prints."""
+    orgs = {**orgs, **x.organizations}
     return {
         "document": {
             **x.document.as_dict(),
@@ -120,6 +121,7 @@ def store(
 ) -> tuple[bool, int]:
     """Write one extraction; returns (new document?, agreements written). Idempotent."""
     doc = x.document
+    orgs = {**orgs, **x.organizations}
     if con.execute("SELECT 1 FROM documents WHERE sha256 = ?", [doc.sha256]).fetchone():
         return False, 0
     con.execute("BEGIN TRANSACTION")

@@ -62,10 +62,26 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
             mineral_names += [(en, mid), (en + "s", mid)]
         if ko:
             mineral_names.append((ko, mid))
+    products: dict[str, tuple[str | None, str | None]] = {}
+    for n, r in enumerate(_rows(directory, "agreement_products.csv")):
+        key = f"product:{n}"
+        products[key] = (r["mineral_id"] or None, r["stage"] or None)
+        mineral_names.append((r["term"], key))
+    demonyms = [(r["adjective"], r["iso3"]) for r in _rows(directory, "demonyms.csv")]
     return Resources(
         orgs,
         Gazetteer(_org_names(directory)),
         Gazetteer(country_names),
         Gazetteer(mineral_names),
         directory,
+        Gazetteer(demonyms, min_length=1),
+        products,
     )
+
+
+def _rows(directory: Path | None, name: str) -> list[dict[str, str]]:
+    path = (directory or reference_dir()) / name
+    if not path.is_file():
+        raise RegistryError(f"extraction resource {path} is missing")
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))

@@ -1,0 +1,169 @@
+"""What a document names, sentence by sentence: organisations (and their nationality),
+countries in a party role, minerals and product words — each a whole word or morpheme.
+
+A country word is a *party* (its government) only in a party role: in Korean as a subject or
+partner (한국과, 몽골은, 양국 정부), in English when it is not a location ("in Oregon",
+"from Chile") and not the nationality of an organisation ("Australian firm X", "India's
+KABIL"). Mentions carry sentence-relative offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from critmin.agreements.documents import Document
+from critmin.agreements.orgs import LEGAL, OrgRecognizer
+from critmin.agreements.text import Gazetteer, Mention, Sentence
+
+if TYPE_CHECKING:
+    from critmin.agreements.extract import Organization, Resources
+
+_EN_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|across|throughout|into|from|of|to|within|outside|around)\s+(?:the\s+)?$",
+    re.I,
+)
+_KO_PARTY_JOSA = frozenset({"와", "과", "은", "는", "이", "가", "도", "측", "정부", "측과", "과의", "와의"})
+
+
+@dataclass
+class DocMentions:
+    """Per-sentence mentions of one document and the organisations they refer to."""
+
+    document: Document
+    sentences: list[Sentence]
+    orgs: list[list[Mention]]
+    countries: list[list[Mention]]
+    minerals: list[list[Mention]]
+    organizations: dict[str, Organization]
+    products: dict[str, tuple[str | None, str | None]]
+    nationality: dict[str, str] = field(default_factory=dict)
+    consumed: set[tuple[int, int]] = field(default_factory=set)
+    main_countries: list[str] = field(default_factory=list)
+
+    def country_of(self, org_id: str) -> str | None:
+        o = self.organizations.get(org_id)
+        if o is not None and o.iso3:
+            return o.iso3
+        return self.nationality.get(org_id)
+
+    def kind_of(self, org_id: str) -> str:
+        o = self.organizations.get(org_id)
+        return o.kind if o else "organization"
+
+    def is_headline(self, i: int) -> bool:
+        s = self.sentences[i]
+        title = self.document.title.strip()
+        return s.paragraph == 0 and bool(title) and s.text.strip("# ") in title
+
+    def party_countries(self, i: int, left: int, right: int) -> list[str]:
+        """Countries in a party role within [left, right) of sentence ``i``."""
+        s = self.sentences[i]
+        out: list[str] = []
+        for c in self.countries[i]:
+            if not left <= c.start < right or (i, c.start) in self.consumed:
+                continue
+            if self.document.language == "ko":
+                after = s.text[c.end : c.end + 3].lstrip()
+                if not any(after.startswith(j) for j in _KO_PARTY_JOSA) and not (
+                    s.text[c.end : c.end + 1] in ("·", ",", "-", "–")
+                ):
+                    continue
+            else:
+                if _EN_LOCATIVE.search(s.text[max(0, c.start - 20) : c.start]):
+                    continue
+                if re.match(r"['’]s\s+(?!(?:government|president|prime|leader|minister))", s.text[c.end : c.end + 16], re.I):
+                    continue
+            out.append(c.id)
+        return list(dict.fromkeys(out))
+
+    def minerals_in(self, i: int, left: int, right: int) -> tuple[list[str], set[str]]:
+        """Mineral ids and product-implied stages named in [left, right) of sentence ``i``."""
+        minerals: list[str] = []
+        stages: set[str] = set()
+        for m in self.minerals[i]:
+            if not left <= m.start < right:
+                continue
+            if m.id in self.products:
+                mineral, stage = self.products[m.id]
+                if mineral:
+                    minerals.append(mineral)
+                    if mineral == "neodymium" and m.surface.lower() == "ndpr":
+                        minerals.append("praseodymium")
+                if stage:
+                    stages.add(stage)
+            else:
+                minerals.append(m.id)
+        return sorted(set(minerals)), stages
+
+
+def _overlaps(a: Mention, b: Mention) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMentions:
+    """Every sentence's organisations, countries and minerals, and the document's main two
+    countries (most mentioned, organisations counting for their country)."""
+    from critmin.agreements.extract import Organization
+
+    lang = doc.language
+    lex = {
+        (c, lang2): res.terms(c, lang2)
+        for c in ("org_head", "org_head_first", "company_noun", "person_title")
+        for lang2 in ("ko", "en")
+    }
+    rec = OrgRecognizer(res.org_names, res.country_names, res.demonyms, lex, res.mineral_names)
+    recognised = rec.recognise(sents, lang)
+    organizations: dict[str, Organization] = dict(res.orgs)
+    local_names: list[tuple[str, str]] = []
+    for r in recognised.values():
+        ko = bool(re.search(r"[\uac00-\ud7a3]", r.name))
+        organizations[r.id] = Organization(
+            r.id, "" if ko else r.name, r.name if ko else "", "", r.kind
+        )
+        local_names += [(n, r.id) for n in r.names]
+    local = Gazetteer(local_names)
+    dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
+    for i, s in enumerate(sents):
+        b = s.bounds
+        gaz = res.org_names.find(s.text, bounds=b)
+        loc = local.find(s.text, bounds=b)
+        orgs = list(gaz)
+        for m in loc:
+            clash = [g for g in gaz if _overlaps(g, m)]
+            if not clash:
+                orgs.append(m)
+                continue
+            g = clash[0]
+            extra = s.text[g.end : m.end] if g.start <= m.start + 1 else "x"
+            if len(m.surface) > len(g.surface) and LEGAL.match(extra) is None:
+                orgs = [o for o in orgs if o is not g] + [m]
+        orgs.sort(key=lambda m: m.start)
+        dm.orgs.append(orgs)
+        countries = [
+            c for c in res.country_names.find(s.text, bounds=b) if not any(_overlaps(c, o) for o in orgs)
+        ]
+        dm.countries.append(countries)
+        dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
+        for m in orgs:
+            iso, at = rec.nationality(s, m, lang)
+            if iso and not dm.country_of(m.id):
+                dm.nationality.setdefault(m.id, iso)
+            if at is not None:
+                dm.consumed.add((i, at))
+    counts: dict[str, int] = {}
+    for i in range(len(sents)):
+        for c in dm.countries[i]:
+            counts[c.id] = counts.get(c.id, 0) + 1
+        for m in dm.orgs[i]:
+            iso = dm.country_of(m.id)
+            if iso:
+                counts[iso] = counts.get(iso, 0) + 1
+    dm.main_countries = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
+    for oid, iso in dm.nationality.items():
+        o = organizations[oid]
+        if not o.iso3:
+            organizations[oid] = Organization(o.id, o.name_en, o.name_ko, iso, o.kind)
+    return dm
+
