@@ -70,6 +70,7 @@ class Resources:
     lexicon_dir: Any = None
     demonyms: Gazetteer = field(default_factory=lambda: Gazetteer([]))
     products: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    country_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def terms(self, category: str, language: str) -> list[Term]:
         return terms(category, language, self.lexicon_dir)
@@ -177,8 +178,18 @@ class Extractor:
         self.res = res
 
     def _government(self, iso3: str) -> str | None:
+        """The government of a country: the gazetteer's entry, else one made from the
+        country's name (every country has a government; a gazetteer row adds aliases)."""
         gid = "eu" if iso3 == "EUU" else f"gov_{iso3.lower()}"
-        return gid if gid in self.res.orgs else None
+        if gid not in self.res.orgs:
+            name = self.res.country_labels.get(iso3)
+            if name is None:
+                return None
+            en, ko = name
+            self.res.orgs[gid] = Organization(
+                gid, f"Government of {en}", f"{ko} 정부" if ko else "", iso3, "government"
+            )
+        return gid
 
     def extract(self, doc: Document) -> Extraction:
         lang = doc.language
@@ -202,7 +213,11 @@ class Extractor:
         follow_t = t("followup", lang)
         found: list[Agreement] = []
         for i, s in enumerate(sents):
-            inst = _hits(inst_t, s.text)
+            inst = [
+                h
+                for h in _hits(inst_t, s.text)
+                if not any(m.start <= h[1] < m.end for m in dm.orgs[i])
+            ]
             if not inst or _hits(neg_t, s.text):
                 if found and not inst and _hits(follow_t, s.text):
                     self._attach(found[-1], s, dm, i, 0, len(s.text))
@@ -215,10 +230,26 @@ class Extractor:
                 left = max([prev_end] + [b for _, _, b, _ in seps if b <= g_start])
                 right = min([nxt] + [a for _, a, _, _ in seps if g_end <= a < nxt])
                 prev_end = right
-                anaphoric = bool(_hits(ana_t, s.text, left, g_start)) and bool(
-                    _hits(ana_t, s.text[left:g_start])
+                anaphoric = bool(_hits(ana_t, s.text[left:g_start]))
+                concluded = bool(_hits(conc_t, s.text, left, right))
+                parties = self._parties(
+                    dm, i, left, right, anaphoric=anaphoric, concluded=concluded, lang=lang
                 )
-                parties = self._parties(dm, i, left, right, anaphoric=anaphoric, lang=lang)
+                scope = s.text[left:right]
+                instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
+                if (
+                    found
+                    and len(parties) < 2
+                    and self._status(doc, scope, plan_t) == "historical"
+                    and found[-1].status != "historical"
+                    and (anaphoric or found[-1].instrument == instrument or not parties)
+                ):
+                    # "the memorandum … concluded in March 2023": an earlier instrument of
+                    # the same parties, not the one just named
+                    parties = list(found[-1].parties)
+                    anaphoric = False
+                if anaphoric and not found and not concluded:
+                    continue  # "the partnership's meeting": no agreement named in the text
                 if len(parties) < 2 or (anaphoric and found and self._same(found, parties)):
                     if found and (anaphoric or len(parties) < 2 and _hits(follow_t, s.text)):
                         self._attach(found[-1], s, dm, i, left, right)
@@ -246,10 +277,18 @@ class Extractor:
         return groups
 
     def _parties(
-        self, dm: DocMentions, i: int, left: int, right: int, *, anaphoric: bool, lang: str
+        self,
+        dm: DocMentions,
+        i: int,
+        left: int,
+        right: int,
+        *,
+        anaphoric: bool,
+        concluded: bool,
+        lang: str,
     ) -> list[str]:
         s = dm.sentences[i]
-        orgs_all = dm.orgs[i]
+        orgs_all = [m for m in dm.orgs[i] if not dm.is_source(i, m)]
         inside = [m for m in orgs_all if left <= m.start < right]
         ids = list(dict.fromkeys(m.id for m in inside))
         if lang == "ko" and len(ids) > 2:  # "X의 전신인 Y는": X is not a party
@@ -260,6 +299,15 @@ class Extractor:
             subject = [m.id for m in orgs_all if m.start < left and m.id not in ids]
             if subject:
                 ids.insert(0, subject[0])
+            elif (
+                dm.main_org
+                and dm.main_org not in ids
+                and concluded
+                and not anaphoric
+                and dm.kind_of(ids[0]) != "government"
+                and dm.kind_of(dm.main_org) != "government"
+            ):
+                ids.insert(0, dm.main_org)  # the omitted subject: the article's organisation
         have = {dm.country_of(p) for p in ids} - {None}
         if len(ids) < 2:
             for c in dm.party_countries(i, left, right):
@@ -270,7 +318,10 @@ class Extractor:
         if (
             len(ids) < 2
             and not anaphoric
-            and (_hits(self.res.terms("both_parties", lang), s.text, left, right))
+            and (
+                _hits(self.res.terms("both_parties", lang), s.text, left, right)
+                or (not orgs_all and not ids and concluded)
+            )
         ):
             for c in dm.main_countries:
                 gov = self._government(c)
@@ -389,7 +440,19 @@ class Extractor:
             return False
         if po == pa:
             return o.instrument == a.instrument or "agreement" in (o.instrument, a.instrument)
-        return (po < pa or pa < po) and o.instrument == a.instrument
+        if (po < pa or pa < po) and o.instrument == a.instrument:
+            return True
+        # "한국과 몽골 정부가 … 양해각서를 맺고" then "산업부는 … 몽골 광업부 장관이 … 체결했다":
+        # the same instrument, named once by country and once by ministry
+        govs = all(p.startswith("gov_") or p == "eu" for p in po) or all(
+            p.startswith("gov_") or p == "eu" for p in pa
+        )
+        return (
+            govs
+            and len(o.countries) >= 2
+            and o.countries == a.countries
+            and o.instrument == a.instrument
+        )
 
     def _merge(self, items: list[Agreement]) -> list[Agreement]:
         out: list[Agreement] = []
@@ -402,8 +465,13 @@ class Extractor:
                 b.evidence, a.evidence = a.evidence, b.evidence
                 b.instrument, b.status, b.headline = a.instrument, a.status, False
                 b.signed_on = a.signed_on or b.signed_on
-            if len(a.parties) > len(b.parties):
+            if len(a.parties) > len(b.parties) or (
+                len(a.parties) == len(b.parties)
+                and sum(p.startswith("gov_") for p in a.parties)
+                < sum(p.startswith("gov_") for p in b.parties)
+            ):  # keep the more specific party set (a ministry over its government)
                 b.parties, b.countries = a.parties, a.countries
+                b.evidence["parties"] = a.evidence.get("parties", {})
             b.countries = sorted(set(b.countries) | set(a.countries))
             b.minerals = sorted(set(b.minerals) | set(a.minerals))
             b.stages = sorted(set(b.stages) | set(a.stages))

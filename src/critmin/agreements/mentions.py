@@ -24,7 +24,9 @@ _EN_LOCATIVE = re.compile(
     r"\b(?:in|at|near|across|throughout|into|from|of|to|within|outside|around)\s+(?:the\s+)?$",
     re.I,
 )
-_KO_PARTY_JOSA = frozenset({"와", "과", "은", "는", "이", "가", "도", "측", "정부", "측과", "과의", "와의"})
+_KO_PARTY_JOSA = frozenset(
+    {"와", "과", "은", "는", "이", "가", "도", "측", "정부", "측과", "과의", "와의", "간", "사이", "양국"}
+)
 
 
 @dataclass
@@ -41,6 +43,20 @@ class DocMentions:
     nationality: dict[str, str] = field(default_factory=dict)
     consumed: set[tuple[int, int]] = field(default_factory=set)
     main_countries: list[str] = field(default_factory=list)
+    main_org: str | None = None
+    demonyms: list[list[Mention]] = field(default_factory=list)
+    leader_titles: re.Pattern[str] | None = None
+
+    def is_source(self, i: int, m: Mention) -> bool:
+        """An organisation cited as the source of the news ("according to X", "X에 따르면",
+        "X said"), not as a party."""
+        s = self.sentences[i].text
+        if self.document.language == "ko":
+            return re.match(r"\s*(?:에|의)\s*따르면", s[m.end : m.end + 8]) is not None
+        return (
+            re.search(r"\b(?:according to|in what|what)\s+(?:the\s+)?$", s[max(0, m.start - 20) : m.start])
+            is not None
+        )
 
     def country_of(self, org_id: str) -> str | None:
         o = self.organizations.get(org_id)
@@ -65,6 +81,8 @@ class DocMentions:
             if not left <= c.start < right or (i, c.start) in self.consumed:
                 continue
             if self.document.language == "ko":
+                if re.search(r"(?:^|[^가-힣])한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]):
+                    out.append("KOR")  # 한·페루, 한-몽골: Korea and the country
                 after = s.text[c.end : c.end + 3].lstrip()
                 if not any(after.startswith(j) for j in _KO_PARTY_JOSA) and not (
                     s.text[c.end : c.end + 1] in ("·", ",", "-", "–")
@@ -76,6 +94,16 @@ class DocMentions:
                 if re.match(r"['’]s\s+(?!(?:government|president|prime|leader|minister))", s.text[c.end : c.end + 16], re.I):
                     continue
             out.append(c.id)
+        if self.document.language == "en" and self.leader_titles is not None:
+            for d in self.demonyms[i]:
+                if not left <= d.start < right or (i, d.start) in self.consumed:
+                    continue
+                after = s.text[d.end : d.end + 40]
+                # "Mongolian Prime Minister X", "the German-Chilean agreement"
+                if self.leader_titles.match(after) or re.match(r"[-–]\w", after):
+                    out.append(d.id)
+                elif s.text[max(0, d.start - 1) : d.start] in ("-", "–"):
+                    out.append(d.id)
         return list(dict.fromkeys(out))
 
     def minerals_in(self, i: int, left: int, right: int) -> tuple[list[str], set[str]]:
@@ -110,7 +138,16 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
     lang = doc.language
     lex = {
         (c, lang2): res.terms(c, lang2)
-        for c in ("org_head", "org_head_first", "company_noun", "person_title")
+        for c in (
+            "org_head",
+            "org_head_first",
+            "company_noun",
+            "person_title",
+            "instrument",
+            "stage",
+            "sector",
+            "clause",
+        )
         for lang2 in ("ko", "en")
     }
     rec = OrgRecognizer(res.org_names, res.country_names, res.demonyms, lex, res.mineral_names)
@@ -125,6 +162,8 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         local_names += [(n, r.id) for n in r.names]
     local = Gazetteer(local_names)
     dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
+    titles = [w for t in res.terms("person_title", "en") for w in t.regex.pattern.split("|")]
+    dm.leader_titles = re.compile(r"\s+(?:" + "|".join(titles) + r")\b")
     for i, s in enumerate(sents):
         b = s.bounds
         gaz = res.org_names.find(s.text, bounds=b)
@@ -146,6 +185,7 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         ]
         dm.countries.append(countries)
         dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
+        dm.demonyms.append(res.demonyms.find(s.text, bounds=b) if lang == "en" else [])
         for m in orgs:
             iso, at = rec.nationality(s, m, lang)
             if iso and not dm.country_of(m.id):
@@ -153,14 +193,27 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
             if at is not None:
                 dm.consumed.add((i, at))
     counts: dict[str, int] = {}
-    for i in range(len(sents)):
+    for i, s in enumerate(sents):
         for c in dm.countries[i]:
             counts[c.id] = counts.get(c.id, 0) + 1
+            if lang == "ko" and re.search(r"한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]):
+                counts["KOR"] = counts.get("KOR", 0) + 1
+        for d in dm.demonyms[i]:
+            if (i, d.start) not in dm.consumed:
+                counts[d.id] = counts.get(d.id, 0) + 1
         for m in dm.orgs[i]:
             iso = dm.country_of(m.id)
             if iso:
                 counts[iso] = counts.get(iso, 0) + 1
     dm.main_countries = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
+    org_counts: dict[str, int] = {}
+    for i in range(len(sents)):
+        for m in dm.orgs[i]:
+            if not m.id.startswith("gov_"):
+                org_counts[m.id] = org_counts.get(m.id, 0) + 1
+    ranked = sorted(org_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        dm.main_org = ranked[0][0]
     for oid, iso in dm.nationality.items():
         o = organizations[oid]
         if not o.iso3:

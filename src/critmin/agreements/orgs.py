@@ -66,6 +66,7 @@ _GENERIC_FIRST = frozenset(
     "critical strategic rare base clean renewable global the a an this that new key battery "
     "national federal state".split()
 )
+_NOT_NAMES = frozenset({"instrument", "stage", "sector", "clause"})
 _JOSA_ROLE = frozenset({"JKS", "JX", "JC", "JKB"})
 _NOUNS = frozenset({"NNP", "NNG", "SL", "SN", "SH", "XSN", "NNB"})
 
@@ -92,6 +93,10 @@ class OrgRecognizer:
         self.en_first = {w.lower() for w in _words(lexicon[("org_head_first", "en")])}
         self.ko_company = set(_words(lexicon[("company_noun", "ko")]))
         self.titles = set(_words(lexicon[("person_title", "ko")]))
+        # instrument, stage and sector words are never organisation names ("MOU가 …")
+        self.not_names = [
+            t.regex for key, ts in lexicon.items() if key[0] in _NOT_NAMES for t in ts
+        ]
 
     # ---- candidate spans -------------------------------------------------------------
     def _en_candidates(self, s: Sentence) -> list[tuple[int, int, str]]:
@@ -181,18 +186,31 @@ class OrgRecognizer:
             for m in _EN_ACR.finditer(s.text):
                 inner = m.group(1)
                 left = s.text[: m.start()].rstrip()
-                lm = _EN_CAP.search(left[-120:] + "\x00")
                 cand = re.search(r"((?:[A-Z][\w’'&.\-]*\s+(?:(?:of|and|&|de|del|la|y|for|the)\s+)?)*[A-Z][\w’'&.\-]*)$", left)
-                if cand and len(cand.group(1)) > len(inner) and self._acronym_fits(inner, cand.group(1)):
-                    name = " ".join(w for w in cand.group(1).split() if w.lower() not in _GENERIC_FIRST or w[0].isupper() and w.lower() != "the")
+                if (
+                    cand
+                    and len(cand.group(1)) > len(inner)
+                    and self._acronym_fits(inner, cand.group(1))
+                    and self._org_like(cand.group(1), inner)
+                ):
+                    name = re.sub(r"^(?:The|the)\s+", "", cand.group(1))
                     add(name, self._kind_of(name, language), inner)
-                del lm
+                    short = re.sub(r"\s+(?:SE|SA|AG|Ltd|Inc|Corp|PLC|LLC|JSC)\.?$", "", inner)
+                    if short != inner and len(short) >= 3:
+                        found[slug(name)].names.add(short)
             cands = self._en_candidates(s) if language == "en" else self._ko_candidates(s)
             if language == "ko":
                 cands += self._en_candidates(s)
             for a, b, kind in cands:
                 add(s.text[a:b], kind)
         return {i: r for i, r in enumerate(found.values())}
+
+    def _org_like(self, name: str, acronym: str) -> bool:
+        """A long form names an organisation when a word of it, or the acronym's last
+        word, is an organisation head (Limited, Ministry, Sociedad, SE …)."""
+        words = [w.strip(".,").lower() for w in name.split()] + [acronym.split()[-1].lower()]
+        extra = {"sociedad", "empresa", "minera", "compañía", "companhia", "corporación", "estado"}
+        return any(w in self.en_heads or w in self.en_first or w in extra for w in words)
 
     @staticmethod
     def _acronym_fits(acr: str, name: str) -> bool:
@@ -213,6 +231,8 @@ class OrgRecognizer:
 
     def _is_known(self, name: str) -> bool:
         """A name that is a gazetteer organisation, a country or a mineral is not new."""
+        if any(r.fullmatch(name) for r in self.not_names):
+            return True
         for g in (self.gaz, self.countries, self.stop):
             hits = g.find(name)
             if hits and hits[0].start == 0 and hits[0].end == len(name):

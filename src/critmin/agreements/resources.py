@@ -49,6 +49,7 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
         "WHERE kind IN ('country', 'territory', 'supranational')"
     ).fetchall()
     country_names: list[tuple[str, str]] = []
+    labels = {iso3: (en, ko or "") for iso3, en, ko, _ in countries}
     for iso3, en, ko, aliases in countries:
         for n in [en, ko, *(aliases or [])]:
             if n and (len(n) > 2 or not n.isascii()):
@@ -76,6 +77,7 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
         directory,
         Gazetteer(demonyms, min_length=1),
         products,
+        labels,
     )
 
 
