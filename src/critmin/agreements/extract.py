@@ -92,6 +92,7 @@ class Agreement:
     evidence: dict[str, Any] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
     headline: bool = False
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,7 +211,7 @@ class Extractor:
         t = self.res.terms
         inst_t, conc_t, plan_t = t("instrument", lang), t("concluded", lang), t("planned", lang)
         neg_t, ana_t, sep_t = t("negation", lang), t("anaphora", lang), t("separator", lang)
-        follow_t = t("followup", lang)
+        follow_t, generic_t = t("followup", lang), t("generic_reference", lang)
         found: list[Agreement] = []
         for i, s in enumerate(sents):
             inst = [
@@ -237,12 +238,14 @@ class Extractor:
                 )
                 scope = s.text[left:right]
                 instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
+                if _hits(generic_t, s.text, left, right):
+                    continue  # "양국이 맺은 계약과 업무협약": a class of instruments
                 if (
                     found
                     and len(parties) < 2
                     and self._status(doc, scope, plan_t) == "historical"
                     and found[-1].status != "historical"
-                    and (anaphoric or found[-1].instrument == instrument or not parties)
+                    and (found[-1].instrument != instrument if anaphoric else not parties)
                 ):
                     # "the memorandum … concluded in March 2023": an earlier instrument of
                     # the same parties, not the one just named
@@ -250,7 +253,7 @@ class Extractor:
                     anaphoric = False
                 if anaphoric and not found and not concluded:
                     continue  # "the partnership's meeting": no agreement named in the text
-                if len(parties) < 2 or (anaphoric and found and self._same(found, parties)):
+                if len(parties) < 2 or (anaphoric and found):
                     if found and (anaphoric or len(parties) < 2 and _hits(follow_t, s.text)):
                         self._attach(found[-1], s, dm, i, left, right)
                     continue
@@ -320,7 +323,7 @@ class Extractor:
             and not anaphoric
             and (
                 _hits(self.res.terms("both_parties", lang), s.text, left, right)
-                or (not orgs_all and not ids and concluded)
+                or (not orgs_all and concluded)
             )
         ):
             for c in dm.main_countries:
@@ -416,6 +419,7 @@ class Extractor:
             [uniq[k] for k in sorted(uniq)],
             ev,
             headline=dm.is_headline(i),
+            kinds={p: dm.kind_of(p) for p in parties},
         )
 
     def _clauses(self, s: Sentence, lang: str, lo: int, hi: int) -> list[dict[str, Any]]:
@@ -444,9 +448,11 @@ class Extractor:
             return True
         # "한국과 몽골 정부가 … 양해각서를 맺고" then "산업부는 … 몽골 광업부 장관이 … 체결했다":
         # the same instrument, named once by country and once by ministry
-        govs = all(p.startswith("gov_") or p == "eu" for p in po) or all(
-            p.startswith("gov_") or p == "eu" for p in pa
-        )
+        public = {"government", "agency", "supranational"}
+        govs = (
+            all(p.startswith("gov_") or p == "eu" for p in po)
+            or all(p.startswith("gov_") or p == "eu" for p in pa)
+        ) and all(k in public for k in {**o.kinds, **a.kinds}.values())
         return (
             govs
             and len(o.countries) >= 2

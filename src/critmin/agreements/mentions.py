@@ -24,6 +24,11 @@ _EN_LOCATIVE = re.compile(
     r"\b(?:in|at|near|across|throughout|into|from|of|to|within|outside|around)\s+(?:the\s+)?$",
     re.I,
 )
+_PAIR_NOUN = re.compile(
+    r"\s+(?:[\w-]+\s+){0,2}?(?:agreements?|partnerships?|pacts?|deals?|accords?|treat(?:y|ies)|"
+    r"MOUs?|memorand(?:um|a)|roadmaps?|declarations?)\b",
+    re.I,
+)
 _KO_PARTY_JOSA = frozenset(
     {"와", "과", "은", "는", "이", "가", "도", "측", "정부", "측과", "과의", "와의", "간", "사이", "양국"}
 )
@@ -100,9 +105,14 @@ class DocMentions:
                     continue
                 after = s.text[d.end : d.end + 40]
                 # "Mongolian Prime Minister X", "the German-Chilean agreement"
-                if self.leader_titles.match(after) or re.match(r"[-–]\w", after):
+                pair = re.match(r"[-–](\w+)", after)
+                if self.leader_titles.match(after) or (
+                    pair and _PAIR_NOUN.match(after[pair.end() :])
+                ):  # "Mongolian Prime Minister", "the German-Chilean agreement"
                     out.append(d.id)
-                elif s.text[max(0, d.start - 1) : d.start] in ("-", "–"):
+                elif s.text[max(0, d.start - 1) : d.start] in ("-", "–") and _PAIR_NOUN.match(
+                    after
+                ):
                     out.append(d.id)
         return list(dict.fromkeys(out))
 

@@ -59,7 +59,7 @@ def _words(terms: list[Term]) -> list[str]:
 
 _EN_CAP = re.compile(
     r"(?:[A-Z][\w’'&.\-]*|[A-Z]{2,}[\w&\-]*)"
-    r"(?:\s+(?:(?:of|and|&|de|del|la|y|for|the|du|des)\s+)?(?:[A-Z][\w’'&.\-]*|\d+))*"
+    r"(?:\s+(?:(?:of|&|de|del|la|y|for|the|du|des)\s+)?(?:[A-Z][\w’'&.\-]*|\d+))*"
 )
 _EN_ACR = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-]*(?:\s+[A-Z][A-Za-z0-9&.\-]*){0,2})\s*\)")
 _GENERIC_FIRST = frozenset(
@@ -103,6 +103,9 @@ class OrgRecognizer:
         out = []
         for m in _EN_CAP.finditer(s.text):
             words = m.group(0).split()
+            poss = [k for k, w in enumerate(words) if re.search(r"(?:['’]s?)$", w)]
+            if poss:  # "Argentina's CAMYEN", "the Philippines' MGB": the name follows
+                words = words[poss[-1] + 1 :]
             while words and words[0].lower() in _GENERIC_FIRST | {"the"}:
                 words = words[1:]
             if not words:
@@ -239,7 +242,9 @@ class OrgRecognizer:
                 return True
         hits = self.gaz.find(name)
         return any(
-            h.start == 0 and LEGAL.match(name[h.end :]) is not None for h in hits
+            (h.start == 0 and LEGAL.match(name[h.end :]) is not None)
+            or (h.end - h.start) * 10 >= len(name) * 6
+            for h in hits
         )
 
     # ---- nationality --------------------------------------------------------------------
