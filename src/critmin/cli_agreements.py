@@ -10,17 +10,20 @@ import click
 
 from critmin.render import Format, format_option, render
 
-_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".txt"}
+_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".txt", ".xml", ".rss", ".atom"}
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
+            # a folder's own documentation is not news (named files are always read)
             out += sorted(
                 f
                 for f in p.rglob("*")
-                if f.suffix.lower() in _SUFFIXES and f.name.lower() != "readme.md"
+                if f.is_file()
+                and f.suffix.lower() in _SUFFIXES
+                and f.stem.lower() not in ("readme", "provenance", "license", "changelog")
             )
         elif p.is_file():
             out.append(p)
@@ -39,78 +42,146 @@ def _extractor(ctx: click.Context) -> Any:
         return Extractor(load_resources(con))
 
 
+class _Progress:
+    """A progress bar on a terminal (rich), one plain line per document otherwise."""
+
+    def __init__(self, total: int) -> None:
+        import sys
+
+        self.total, self.done, self.bar = total, 0, None
+        if sys.stderr.isatty() and total > 1:
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("ingest", total=total)
+
+    def step(self, path: str, what: str) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=Path(path).name[:40])
+        else:
+            click.echo(f"[{self.done}/{self.total}] {path}: {what}", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Extract and print; write nothing.")
 @click.option("--registry", default=None, help="Registry file (env CRITMIN_REGISTRY).")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=2_000_000,
+    show_default=True,
+    help="Largest file read as one document.",
+)
 @format_option
 @click.pass_context
 def ingest(
-    ctx: click.Context, paths: tuple[str, ...], dry_run: bool, registry: str | None, fmt: Format
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    dry_run: bool,
+    registry: str | None,
+    max_bytes: int,
+    fmt: Format,
 ) -> None:
-    """Extract agreements from news documents (Markdown, HTML, text; Korean or English)."""
+    """Extract agreements from news documents (Markdown, HTML pages, RSS/Atom feeds, text;
+    Korean or English). Each document is extracted and stored on its own: a file that cannot
+    be read is reported and skipped, the rest are kept; the exit code is 1 when any failed."""
+    from contextlib import nullcontext
+
     from critmin import settings
-    from critmin.agreements.documents import read_document
+    from critmin.agreements.documents import DocumentError, read_documents
     from critmin.agreements.registry import extraction_json, open_registry, store
 
     files = _files(paths)
     ex = _extractor(ctx)
-    results = [ex.extract(read_document(f)) for f in files]
-    if dry_run:
-        data = [extraction_json(x, ex.res.orgs) for x in results]
-        if fmt == "json":
-            click.echo(
-                json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)
-            )
-            return
-        rows = [
+    rows: list[dict[str, Any]] = []
+    dry: list[dict[str, Any]] = []
+    progress = _Progress(len(files))
+    reg = nullcontext(None) if dry_run else open_registry(settings.registry_path(registry))
+    try:
+        with reg as con:
+            for f in files:
+                try:
+                    docs = read_documents(f, max_bytes=max_bytes)
+                except DocumentError as exc:
+                    rows.append(
+                        {
+                            "document": str(f),
+                            "status": "failed",
+                            "agreements": 0,
+                            "message": str(exc),
+                        }
+                    )
+                    progress.step(str(f), f"failed: {exc}")
+                    continue
+                for doc in docs:
+                    x = ex.extract(doc)
+                    if con is None:
+                        dry.append(extraction_json(x, ex.res.orgs))
+                        status, n = "extracted", len(x.agreements)
+                    else:
+                        new, n = store(con, x, ex.res.orgs)
+                        status = "added" if new else "already ingested"
+                    rows.append(
+                        {"document": doc.path, "status": status, "agreements": n, "message": ""}
+                    )
+                    progress.step(doc.path, f"{status}, {n} agreements")
+    finally:
+        progress.close()
+    failed = [r for r in rows if r["status"] == "failed"]
+    if dry_run and fmt == "json" and not failed:
+        click.echo(json.dumps(dry[0] if len(dry) == 1 else dry, ensure_ascii=False, indent=2))
+    elif dry_run and fmt != "json" and not failed:
+        table = [
             [
-                x.document.path,
-                a.instrument,
-                a.status,
-                a.signed_on,
-                " + ".join(a.parties),
-                ";".join(a.minerals),
-                ";".join(a.stages),
-                ";".join(a.sectors),
+                x["document"]["path"],
+                a["instrument"],
+                a["status"],
+                a["signed_on"],
+                " + ".join(p["id"] for p in a["parties"]),
+                ";".join(a["minerals"]),
+                ";".join(a["stages"]),
+                ";".join(a["sectors"]),
             ]
-            for x in results
-            for a in x.agreements
+            for x in dry
+            for a in x["agreements"]
         ]
+        head = [
+            "document",
+            "instrument",
+            "status",
+            "signed_on",
+            "parties",
+            "minerals",
+            "stages",
+            "sectors",
+        ]
+        click.echo(render(head, table, fmt), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
         click.echo(
             render(
-                [
-                    "document",
-                    "instrument",
-                    "status",
-                    "signed_on",
-                    "parties",
-                    "minerals",
-                    "stages",
-                    "sectors",
-                ],
-                rows,
+                ["document", "status", "agreements", "message"],
+                [[r["document"], r["status"], r["agreements"], r["message"]] for r in rows],
                 fmt,
             ),
             nl=False,
         )
-        return
-    path = settings.registry_path(registry)
-    rows = []
-    with open_registry(path) as con:
-        for x in results:
-            new, n = store(con, x, ex.res.orgs)
-            rows.append([x.document.path, "added" if new else "already ingested", n])
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                [{"document": r[0], "status": r[1], "agreements": r[2]} for r in rows],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    else:
-        click.echo(render(["document", "status", "agreements"], rows, fmt), nl=False)
+    ok = len(rows) - len(failed)
+    click.echo(
+        f"{ok} of {len(rows)} documents read, {sum(r['agreements'] for r in rows)} agreements"
+        + (f"; {len(failed)} failed (see the table)" if failed else ""),
+        err=True,
+    )
+    if failed:
+        ctx.exit(1)
 
 
 @click.command()

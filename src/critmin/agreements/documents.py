@@ -59,7 +59,9 @@ _LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
 _TAG = re.compile(r"<[^<>]{1,2000}>")
 _SETEXT = re.compile(r"^[ \t]*(=+|-{3,})[ \t]*$", re.M)
 _ATX = re.compile(r"^[ \t]*#{1,6}[ \t]*", re.M)
-_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$|^[ \t]*:?-{3,}:?(?:[ \t]*\|[ \t]*:?-{3,}:?)+[ \t]*$", re.M)
+_TABLE_ROW = re.compile(
+    r"^[ \t]*\|.*\|[ \t]*$|^[ \t]*:?-{3,}:?(?:[ \t]*\|[ \t]*:?-{3,}:?)+[ \t]*$", re.M
+)
 _LINK_ITEM = re.compile(
     r"^[ \t]*(?:[-*+]|\d{1,3}[.)])?[ \t]*(?:\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)[ \t|·,]*)+$", re.M
 )
@@ -180,6 +182,10 @@ def _front_matter(source: str, where: str) -> tuple[dict[str, Any], str]:
         raise DocumentError(f"{where}: invalid YAML front matter: {exc}") from exc
     except RecursionError as exc:
         raise DocumentError(f"{where}: front matter is nested too deeply to read") from exc
+    except (ValueError, OverflowError) as exc:  # an impossible date such as 2024-13-45
+        raise DocumentError(
+            f"{where}: front matter has an invalid value ({exc}). Fix: write dates as YYYY-MM-DD"
+        ) from exc
     if not isinstance(loaded, dict):
         raise DocumentError(f"{where}: front matter must be a mapping")
     return loaded, source[m.end() :]

@@ -179,7 +179,11 @@ def score(
         rep.documents += 1
         p = predicted.get(doc, {"agreements": [], "document_count": None})
         rep.count_correct += p.get("document_count") == g.get("document_count")
-        row = {"document": doc, "gold": len(g["agreements"]), "predicted": len(p["agreements"])}
+        row: dict[str, Any] = {
+            "document": doc,
+            "gold": len(g["agreements"]),
+            "predicted": len(p["agreements"]),
+        }
         row.update(matched=0, extra=0, missed=0, duplicates=0)
         pairs = _match(p["agreements"], g["agreements"], names)
         matched_gold = [j for i, j in pairs if i is not None and j is not None]

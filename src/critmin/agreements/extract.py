@@ -124,9 +124,7 @@ def _hits(ts: list[Term], text: str, lo: int = 0, hi: int | None = None) -> list
 def _whole(ts: list[Term], s: Sentence, lo: int = 0, hi: int | None = None) -> list[str]:
     """Labels of terms that match whole words/morphemes of ``s`` within [lo, hi)."""
     starts, ends = s.bounds
-    return sorted(
-        {lab for lab, a, b, _ in _hits(ts, s.text, lo, hi) if a in starts and b in ends}
-    )
+    return sorted({lab for lab, a, b, _ in _hits(ts, s.text, lo, hi) if a in starts and b in ends})
 
 
 _KO_DATE = re.compile(r"(?:(\d{4})년\s*)?(?:(\d{1,2})월\s*)?(\d{1,2})일")
@@ -254,7 +252,7 @@ class Extractor:
                 if anaphoric and not found and not concluded:
                     continue  # "the partnership's meeting": no agreement named in the text
                 if len(parties) < 2 or (anaphoric and found):
-                    if found and (anaphoric or len(parties) < 2 and _hits(follow_t, s.text)):
+                    if found and (anaphoric or (len(parties) < 2 and _hits(follow_t, s.text))):
                         self._attach(found[-1], s, dm, i, left, right)
                     continue
                 found.append(
@@ -386,8 +384,10 @@ class Extractor:
         clauses = self._clauses(s, lang, left, right)
         j = i + 1
         inst_t = self.res.terms("instrument", lang)
-        while j < len(sents) and sents[j].paragraph == s.paragraph and not _hits(
-            inst_t, sents[j].text
+        while (
+            j < len(sents)
+            and sents[j].paragraph == s.paragraph
+            and not _hits(inst_t, sents[j].text)
         ):
             clauses += self._clauses(sents[j], lang, 0, len(sents[j].text))
             j += 1
@@ -409,7 +409,7 @@ class Extractor:
             uniq.setdefault(c["type"], c)
         return Agreement(
             sorted(parties),
-            sorted({c for p in parties if (c := dm.country_of(p))}),
+            sorted({iso for p in parties if (iso := dm.country_of(p))}),
             instrument,
             status,
             signed_on,

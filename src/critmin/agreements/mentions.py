@@ -30,7 +30,23 @@ _PAIR_NOUN = re.compile(
     re.I,
 )
 _KO_PARTY_JOSA = frozenset(
-    {"와", "과", "은", "는", "이", "가", "도", "측", "정부", "측과", "과의", "와의", "간", "사이", "양국"}
+    {
+        "와",
+        "과",
+        "은",
+        "는",
+        "이",
+        "가",
+        "도",
+        "측",
+        "정부",
+        "측과",
+        "과의",
+        "와의",
+        "간",
+        "사이",
+        "양국",
+    }
 )
 
 
@@ -59,7 +75,9 @@ class DocMentions:
         if self.document.language == "ko":
             return re.match(r"\s*(?:에|의)\s*따르면", s[m.end : m.end + 8]) is not None
         return (
-            re.search(r"\b(?:according to|in what|what)\s+(?:the\s+)?$", s[max(0, m.start - 20) : m.start])
+            re.search(
+                r"\b(?:according to|in what|what)\s+(?:the\s+)?$", s[max(0, m.start - 20) : m.start]
+            )
             is not None
         )
 
@@ -86,17 +104,23 @@ class DocMentions:
             if not left <= c.start < right or (i, c.start) in self.consumed:
                 continue
             if self.document.language == "ko":
-                if re.search(r"(?:^|[^가-힣])한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]):
+                if re.search(
+                    r"(?:^|[^가-힣])한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]
+                ):
                     out.append("KOR")  # 한·페루, 한-몽골: Korea and the country
                 after = s.text[c.end : c.end + 3].lstrip()
-                if not any(after.startswith(j) for j in _KO_PARTY_JOSA) and not (
-                    s.text[c.end : c.end + 1] in ("·", ",", "-", "–")
-                ):
+                if not any(after.startswith(j) for j in _KO_PARTY_JOSA) and s.text[
+                    c.end : c.end + 1
+                ] not in ("·", ",", "-", "–"):
                     continue
             else:
                 if _EN_LOCATIVE.search(s.text[max(0, c.start - 20) : c.start]):
                     continue
-                if re.match(r"['’]s\s+(?!(?:government|president|prime|leader|minister))", s.text[c.end : c.end + 16], re.I):
+                if re.match(
+                    r"['’]s\s+(?!(?:government|president|prime|leader|minister))",
+                    s.text[c.end : c.end + 16],
+                    re.I,
+                ):
                     continue
             out.append(c.id)
         if self.document.language == "en" and self.leader_titles is not None:
@@ -106,13 +130,14 @@ class DocMentions:
                 after = s.text[d.end : d.end + 40]
                 # "Mongolian Prime Minister X", "the German-Chilean agreement"
                 pair = re.match(r"[-–](\w+)", after)
-                if self.leader_titles.match(after) or (
-                    pair and _PAIR_NOUN.match(after[pair.end() :])
+                if (
+                    self.leader_titles.match(after)
+                    or (pair and _PAIR_NOUN.match(after[pair.end() :]))
+                    or (
+                        s.text[max(0, d.start - 1) : d.start] in ("-", "–")
+                        and _PAIR_NOUN.match(after)
+                    )
                 ):  # "Mongolian Prime Minister", "the German-Chilean agreement"
-                    out.append(d.id)
-                elif s.text[max(0, d.start - 1) : d.start] in ("-", "–") and _PAIR_NOUN.match(
-                    after
-                ):
                     out.append(d.id)
         return list(dict.fromkeys(out))
 
@@ -121,8 +146,8 @@ class DocMentions:
         minerals: list[str] = []
         stages: set[str] = set()
         for m in self.minerals[i]:
-            if not left <= m.start < right:
-                continue
+            if not left <= m.start < right or any(_overlaps(m, o) for o in self.orgs[i]):
+                continue  # "Korea Zinc" names a company, not zinc
             if m.id in self.products:
                 mineral, stage = self.products[m.id]
                 if mineral:
@@ -191,7 +216,9 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         orgs.sort(key=lambda m: m.start)
         dm.orgs.append(orgs)
         countries = [
-            c for c in res.country_names.find(s.text, bounds=b) if not any(_overlaps(c, o) for o in orgs)
+            c
+            for c in res.country_names.find(s.text, bounds=b)
+            if not any(_overlaps(c, o) for o in orgs)
         ]
         dm.countries.append(countries)
         dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
@@ -206,7 +233,9 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
     for i, s in enumerate(sents):
         for c in dm.countries[i]:
             counts[c.id] = counts.get(c.id, 0) + 1
-            if lang == "ko" and re.search(r"한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]):
+            if lang == "ko" and re.search(
+                r"한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]
+            ):
                 counts["KOR"] = counts.get("KOR", 0) + 1
         for d in dm.demonyms[i]:
             if (i, d.start) not in dm.consumed:
@@ -229,4 +258,3 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         if not o.iso3:
             organizations[oid] = Organization(o.id, o.name_en, o.name_ko, iso, o.kind)
     return dm
-

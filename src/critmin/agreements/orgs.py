@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from critmin.agreements.text import Gazetteer, Mention, Sentence, Token, Term
+from critmin.agreements.text import Gazetteer, Mention, Sentence, Term, Token
 
 LEGAL = re.compile(
     r"^[\s,.]*(?:co\.?|ltd\.?|limited|inc\.?|corp\.?|corporation|plc|llc|s\.?a\.?|se|ag|"
@@ -63,8 +63,26 @@ _EN_CAP = re.compile(
 )
 _EN_ACR = re.compile(r"\(\s*([A-Z][A-Za-z0-9&.\-]*(?:\s+[A-Z][A-Za-z0-9&.\-]*){0,2})\s*\)")
 _GENERIC_FIRST = frozenset(
-    "critical strategic rare base clean renewable global the a an this that new key battery "
-    "national federal state".split()
+    [
+        "critical",
+        "strategic",
+        "rare",
+        "base",
+        "clean",
+        "renewable",
+        "global",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "new",
+        "key",
+        "battery",
+        "national",
+        "federal",
+        "state",
+    ]
 )
 _NOT_NAMES = frozenset({"instrument", "stage", "sector", "clause"})
 _JOSA_ROLE = frozenset({"JKS", "JX", "JC", "JKB"})
@@ -86,10 +104,10 @@ class OrgRecognizer:
         self.countries = countries
         self.demonyms = demonyms
         self.stop = stop_names
-        self.ko_heads = {
-            w: t.label for t in lexicon[("org_head", "ko")] for w in _words([t])
+        self.ko_heads = {w: t.label for t in lexicon[("org_head", "ko")] for w in _words([t])}
+        self.en_heads = {
+            w.lower(): t.label for t in lexicon[("org_head", "en")] for w in _words([t])
         }
-        self.en_heads = {w.lower(): t.label for t in lexicon[("org_head", "en")] for w in _words([t])}
         self.en_first = {w.lower() for w in _words(lexicon[("org_head_first", "en")])}
         self.ko_company = set(_words(lexicon[("company_noun", "ko")]))
         self.titles = set(_words(lexicon[("person_title", "ko")]))
@@ -125,7 +143,7 @@ class OrgRecognizer:
         return out
 
     def _ko_candidates(self, s: Sentence) -> list[tuple[int, int, str]]:
-        toks = [t for t in s.tokens if t.tag not in ("SSO", "SSC") or True]
+        toks = [t for t in s.tokens if True]
         out: list[tuple[int, int, str]] = []
         i = 0
         while i < len(toks):
@@ -136,7 +154,9 @@ class OrgRecognizer:
             while j < len(toks) and toks[j].tag in _NOUNS and toks[j].start == toks[j - 1].end:
                 j += 1
             run = toks[i:j]
-            kind = self._ko_kind(s, run, toks[j] if j < len(toks) else None, toks[i - 1] if i else None)
+            kind = self._ko_kind(
+                s, run, toks[j] if j < len(toks) else None, toks[i - 1] if i else None
+            )
             if kind:
                 out.append((run[0].start, run[-1].end, kind))
             i = j
@@ -189,7 +209,10 @@ class OrgRecognizer:
             for m in _EN_ACR.finditer(s.text):
                 inner = m.group(1)
                 left = s.text[: m.start()].rstrip()
-                cand = re.search(r"((?:[A-Z][\w’'&.\-]*\s+(?:(?:of|and|&|de|del|la|y|for|the)\s+)?)*[A-Z][\w’'&.\-]*)$", left)
+                cand = re.search(
+                    r"((?:[A-Z][\w’'&.\-]*\s+(?:(?:of|and|&|de|del|la|y|for|the)\s+)?)*[A-Z][\w’'&.\-]*)$",
+                    left,
+                )
                 if (
                     cand
                     and len(cand.group(1)) > len(inner)
@@ -266,6 +289,11 @@ class OrgRecognizer:
                 if re.fullmatch(r"(?:['’]s)?(?:[\s-]+(?:[a-z][\w-]*|[A-Z]{2,}))*[\s-]*", between):
                     return h.id, base + h.start
         right = s.text[b : b + 160]
+        adj = re.match(r"\s*(?:\([^)]{1,40}\)\s*)?,\s*(?:an?|the)\s+", right)
+        if adj:  # "X Ltd, an Australian mining company"
+            hits = self.demonyms.find(right[adj.end() : adj.end() + 40])
+            if hits and hits[0].start == 0:
+                return hits[0].id, b + adj.end()
         app = re.match(
             r"\s*(?:\([^)]{1,40}\)\s*)?,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,5}(?:of|from)\s+",
             right,

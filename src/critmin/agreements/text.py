@@ -87,8 +87,47 @@ def word_bounds(text: str) -> tuple[frozenset[int], frozenset[int]]:
 # space — by a capital after a lower-case word of two or more letters ("reports.A").
 _EN_END = re.compile(r"[.!?]+[\"”’')\]]*")
 _EN_ABBR = frozenset(
-    "mr ms mrs dr prof co corp inc ltd no st jr sr vs gov gen sen rep dept est approx fig "
-    "jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n".split()
+    [
+        "mr",
+        "ms",
+        "mrs",
+        "dr",
+        "prof",
+        "co",
+        "corp",
+        "inc",
+        "ltd",
+        "no",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "gov",
+        "gen",
+        "sen",
+        "rep",
+        "dept",
+        "est",
+        "approx",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+    ]
 )
 _LOOKBACK = 24
 
@@ -191,9 +230,7 @@ def lexicon(directory: Path | None = None) -> tuple[Term, ...]:
 
 @functools.lru_cache(maxsize=256)
 def _terms(category: str, language: str, directory: Path | None) -> tuple[Term, ...]:
-    return tuple(
-        t for t in lexicon(directory) if t.category == category and t.language == language
-    )
+    return tuple(t for t in lexicon(directory) if t.category == category and t.language == language)
 
 
 def terms(category: str, language: str, directory: Path | None = None) -> list[Term]:

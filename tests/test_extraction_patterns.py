@@ -1,0 +1,211 @@
+"""Each failure pattern of issue #11, in short sentences of our own wording.
+
+Every test builds a document in memory and runs the real extractor over the tiny warehouse's
+reference data; none of the sentences is taken from the corpus.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Tiny
+from critmin.agreements.documents import Document, read_document, read_documents
+from critmin.agreements.extract import Extraction
+
+
+@pytest.fixture()
+def extractor(tiny_built: Tiny) -> Any:
+    from critmin.agreements.extract import Extractor
+    from critmin.agreements.resources import load_resources
+    from critmin.warehouse import connect
+
+    with connect(tiny_built.db) as con:
+        return Extractor(load_resources(con))
+
+
+def _doc(text: str, lang: str, date: str = "2024-05-01", title: str = "") -> Document:
+    return Document(
+        "mem.md",
+        "0" * 64,
+        title or text.split("\n")[0],
+        dt.date.fromisoformat(date),
+        lang,
+        None,
+        None,
+        text,
+    )
+
+
+def _run(ex: Any, text: str, lang: str, **kw: str) -> Extraction:
+    return ex.extract(_doc(text, lang, **kw))
+
+
+def test_unknown_company_is_a_party_with_its_own_nationality(extractor: Any) -> None:
+    x = _run(
+        extractor,
+        "Zephyr Lithium Ltd, an Australian mining company, signed an offtake "
+        "agreement with Korea Zinc for its lithium project in Nevada.",
+        "en",
+    )
+    (a,) = x.agreements
+    new = [p for p in a.parties if p.startswith("org:")]
+    assert new == ["org:zephyr_lithium_ltd"]
+    assert x.organizations[new[0]].iso3 == "AUS"  # from the party, not from Nevada
+    assert "gov_aus" not in a.parties and "gov_usa" not in a.parties
+
+
+def test_korean_unknown_company_and_quoted_name(extractor: Any) -> None:
+    x = _run(
+        extractor,
+        "한빛소재는 지난해 3월 호주 광산 기업 '블루릿지'와 탄산리튬 장기 공급 계약을 체결했다.",
+        "ko",
+        date="2025-02-01",
+    )
+    (a,) = x.agreements
+    names = {x.organizations[p].name_ko for p in a.parties if p.startswith("org:")}
+    assert names == {"한빛소재", "블루릿지"}
+    assert a.status == "historical" and a.minerals == ["lithium"] and "refining" in a.stages
+
+
+def test_acronym_defined_in_parentheses_either_order(extractor: Any) -> None:
+    text = (
+        "Northern Ore Holdings (NOH) signed an agreement with Kazatomprom. "
+        "NOH will explore two uranium blocks under the deal."
+    )
+    x = _run(extractor, text, "en")
+    (a,) = x.agreements
+    assert "org:northern_ore_holdings" in a.parties and "exploration" in a.stages
+
+
+def test_headline_signing_and_follow_up_are_one_agreement(extractor: Any) -> None:
+    text = (
+        "# 한국광해광업공단, 몽골과 희소금속 MOU 체결\n\n"
+        "한국광해광업공단은 몽골 광업부와 희소금속 공동 탐사 양해각서를 체결했다.\n\n"
+        "이번 협약으로 양 기관은 정련과 제련 기술도 교류한다."
+    )
+    x = _run(extractor, text, "ko", title="한국광해광업공단, 몽골과 희소금속 MOU 체결")
+    assert len(x.agreements) == 1
+    (a,) = x.agreements
+    assert {"exploration", "refining", "smelting"} <= set(a.stages)
+    assert not a.evidence["agreement"]["sentence"].startswith("#")
+
+
+def test_background_law_and_member_lists_are_not_agreements(extractor: Any) -> None:
+    text = (
+        "The Inflation Reduction Act sets sourcing rules for battery minerals. "
+        "Members of the group include Australia, Canada, Japan and Korea. "
+        "The minister will visit Chile, Peru and Argentina next week."
+    )
+    assert _run(extractor, text, "en").agreements == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "date"),
+    [
+        ("앞서 포스코홀딩스는 1월 필바라미네랄스와 리튬 공급 계약을 맺었다.", "ko", "2024-05-01"),
+        (
+            "POSCO Holdings had signed a supply agreement with Pilbara Minerals last year.",
+            "en",
+            "2024-05-01",
+        ),
+        (
+            "POSCO Holdings signed a supply agreement with Pilbara Minerals in March 2021.",
+            "en",
+            "2024-05-01",
+        ),
+    ],
+)
+def test_historical_mentions(extractor: Any, text: str, lang: str, date: str) -> None:
+    (a,) = _run(extractor, text, lang, date=date).agreements
+    assert a.status == "historical"
+
+
+def test_planned_from_intent(extractor: Any) -> None:
+    (a,) = _run(
+        extractor, "Korea and Chile plan to sign a lithium MOU next month.", "en"
+    ).agreements
+    assert a.status == "planned"
+
+
+def test_sentence_split_without_a_space(extractor: Any) -> None:
+    from critmin.agreements.text import sentences
+
+    parts = sentences("Prices fell on weak demand reports.A memorandum was signed.", "en")
+    assert [s.text for s in parts] == [
+        "Prices fell on weak demand reports.",
+        "A memorandum was signed.",
+    ]
+    assert len(sentences("한국은 협약을 맺었다.이번 협약으로 협력한다.", "ko")) == 2
+    # abbreviations and initials do not end a sentence
+    assert len(sentences("The U.S. Department of State said so. Dr. Kim agreed.", "en")) == 2
+
+
+def test_product_words_and_generic_classes(extractor: Any) -> None:
+    (a,) = _run(
+        extractor,
+        "Korea Zinc signed an offtake agreement with Glencore for nickel "
+        "matte and cobalt sulphate.",
+        "en",
+    ).agreements
+    assert a.minerals == ["cobalt", "nickel"] and {"smelting", "refining"} <= set(a.stages)
+    (b,) = _run(extractor, "한국과 몽골은 희소금속 공급망 양해각서를 체결했다.", "ko").agreements
+    assert b.minerals == ["rare_metals"]  # and not salt (소금 inside 희소금속)
+    (c,) = _run(extractor, "Korea and Peru signed an MOU on critical minerals.", "en").agreements
+    assert c.minerals == ["critical_minerals"]
+
+
+def test_tables_and_link_lists_are_not_prose(tmp_path: Path, extractor: Any) -> None:
+    f = tmp_path / "index.md"
+    f.write_text(
+        "# Index\n\n| file | what |\n|---|---|\n| a.md | Korea and Chile signed an MOU |"
+        "\n\n- [Korea and Peru sign an MOU](https://example.org/a)\n",
+        encoding="utf-8",
+    )
+    doc = read_document(f)
+    assert "MOU" not in doc.text
+    assert extractor.extract(doc).agreements == []
+
+
+def test_feed_and_html_page(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        "<item><title>Korea and Chile sign lithium MOU</title><link>https://example.org/1</link>"
+        "<pubDate>Tue, 05 Mar 2024 10:00:00 GMT</pubDate><description>Korea and Chile signed "
+        "a lithium MOU on Monday.</description></item>"
+        "<item><title>Prices</title><link>https://example.org/2</link>"
+        "<description>Nickel prices fell.</description></item></channel></rss>",
+        encoding="utf-8",
+    )
+    docs = read_documents(feed)
+    assert [d.date for d in docs] == [dt.date(2024, 3, 5), None]
+    assert docs[0].url == "https://example.org/1" and docs[0].path.endswith("#1")
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Lithium deal</title></head><body><nav><a href='/'>Home</a> "
+        "<a href='/mou'>Korea signs MOU with Japan</a></nav><article><h1>Lithium deal</h1>"
+        "<p>Korea Zinc signed a lithium supply agreement with Glencore on Monday, the company "
+        "said in a statement to the exchange.</p><p>The deal runs for five years and covers "
+        "refined lithium hydroxide for battery makers in Korea.</p></article>"
+        "<footer>Copyright</footer></body></html>",
+        encoding="utf-8",
+    )
+    (doc,) = read_documents(page)
+    assert "Glencore" in doc.text and "Home" not in doc.text and "Copyright" not in doc.text
+
+
+@pytest.mark.parametrize(
+    "front",
+    ["date: 2024-13-45", "date: 2024-02-30", "date: '0000-01-01'", "x: " + "[" * 5000],
+)
+def test_bad_front_matter_is_a_document_error(tmp_path: Path, front: str) -> None:
+    from critmin.agreements.documents import DocumentError
+
+    f = tmp_path / "bad.md"
+    f.write_text(f"---\n{front}\n---\nKorea and Chile signed an MOU.\n", encoding="utf-8")
+    with pytest.raises(DocumentError):
+        read_document(f)
