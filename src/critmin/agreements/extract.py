@@ -211,6 +211,7 @@ class Extractor:
         neg_t, ana_t, sep_t = t("negation", lang), t("anaphora", lang), t("separator", lang)
         follow_t, generic_t = t("followup", lang), t("generic_reference", lang)
         found: list[Agreement] = []
+        chain = -1  # paragraph of the last follow-up sentence: its next sentences go on
         for i, s in enumerate(sents):
             inst = [
                 h
@@ -218,9 +219,17 @@ class Extractor:
                 if not any(m.start <= h[1] < m.end for m in dm.orgs[i])
             ]
             if not inst or _hits(neg_t, s.text):
-                if found and not inst and _hits(follow_t, s.text):
-                    self._attach(found[-1], s, dm, i, 0, len(s.text))
+                named = self._names_parties(found, dm, i) if found and not inst else None
+                if named is not None or (
+                    found and not inst and (_hits(follow_t, s.text) or chain == s.paragraph)
+                ):
+                    target = named or self._target(found, dm, i)
+                    self._attach(target, s, dm, i, 0, len(s.text))
+                    chain = s.paragraph
+                else:
+                    chain = -1
                 continue
+            chain = -1
             groups = self._groups(inst, _hits(conc_t + plan_t, s.text))
             seps = _hits(sep_t, s.text)
             prev_end = 0
@@ -251,6 +260,17 @@ class Extractor:
                     anaphoric = False
                 if anaphoric and not found and not concluded:
                     continue  # "the partnership's meeting": no agreement named in the text
+                same = next((a for a in found if set(a.parties) == set(parties)), None)
+                if (
+                    same is not None
+                    and not same.headline
+                    and not concluded
+                    and not _hits(plan_t, s.text, left, right)
+                    and self._status(doc, scope, plan_t) == same.status
+                    and self._same_topic(same, s, left, right, lang)
+                ):  # "Kazakhstan's partnership with the UK revolves around …": no new one
+                    self._attach(same, s, dm, i, left, right)
+                    continue
                 if len(parties) < 2 or (anaphoric and found):
                     if found and (anaphoric or (len(parties) < 2 and _hits(follow_t, s.text))):
                         self._attach(found[-1], s, dm, i, left, right)
@@ -260,9 +280,30 @@ class Extractor:
                 )
         return found
 
+    def _same_topic(self, a: Agreement, s: Sentence, left: int, right: int, lang: str) -> bool:
+        """The clause's sectors do not contradict the agreement's (a power-industry MOU is
+        not the critical-minerals MOU between the same governments)."""
+        sectors = set(_whole(self.res.terms("sector", lang), s, left, right)) - {"energy"}
+        return not sectors or not a.sectors or bool(sectors & set(a.sectors))
+
     @staticmethod
-    def _same(found: list[Agreement], parties: list[str]) -> bool:
-        return any(set(parties) <= set(a.parties) for a in found)
+    def _target(found: list[Agreement], dm: DocMentions, i: int) -> Agreement:
+        """The agreement a follow-up sentence is about: the latest one whose party it names,
+        else the latest that is news (not background)."""
+        named = {m.id for m in dm.orgs[i]}
+        for a in reversed(found):
+            if named & set(a.parties):
+                return a
+        return next((a for a in reversed(found) if a.status != "historical"), found[-1])
+
+    @staticmethod
+    def _names_parties(found: list[Agreement], dm: DocMentions, i: int) -> Agreement | None:
+        """The latest agreement two of whose parties (organisations, or countries in a party
+        role for governments) the sentence names: the sentence goes on about it."""
+        named = {m.id for m in dm.orgs[i]}
+        s = dm.sentences[i]
+        named |= {f"gov_{c.lower()}" for c in dm.party_countries(i, 0, len(s.text))}
+        return next((a for a in reversed(found) if len(named & set(a.parties)) >= 2), None)
 
     @staticmethod
     def _groups(inst: list[Hit], verbs: list[Hit]) -> list[tuple[list[str], int, int]]:
@@ -324,7 +365,13 @@ class Extractor:
                 or (not orgs_all and concluded)
             )
         ):
-            for c in dm.main_countries:
+            nearby = [dm.country_of(p) for p in ids]
+            pool = [c for c in [*dict.fromkeys([dm.home, *dm.main_countries])] if c]
+            if ids and dm.home and dm.home not in nearby:
+                pool = [dm.home] + [c for c in pool if c != dm.home]
+            for c in pool:
+                if len(ids) >= 2:
+                    break
                 gov = self._government(c)
                 if gov and c not in have:
                     ids.append(gov)
@@ -439,7 +486,7 @@ class Extractor:
             or bool(set(o.minerals) & set(a.minerals))
         )
         if o.headline or a.headline:
-            return bool(po & pa) and topics
+            return bool(po & pa) and topics and o.status == a.status
         if o.status != a.status or not topics:
             return False
         if po == pa:

@@ -65,6 +65,7 @@ class DocMentions:
     consumed: set[tuple[int, int]] = field(default_factory=set)
     main_countries: list[str] = field(default_factory=list)
     main_org: str | None = None
+    home: str | None = None
     demonyms: list[list[Mention]] = field(default_factory=list)
     leader_titles: re.Pattern[str] | None = None
 
@@ -225,7 +226,7 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         dm.demonyms.append(res.demonyms.find(s.text, bounds=b) if lang == "en" else [])
         for m in orgs:
             iso, at = rec.nationality(s, m, lang)
-            if iso and not dm.country_of(m.id):
+            if iso and not dm.country_of(m.id) and dm.kind_of(m.id) != "supranational":
                 dm.nationality.setdefault(m.id, iso)
             if at is not None:
                 dm.consumed.add((i, at))
@@ -250,6 +251,13 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         for m in dm.orgs[i]:
             if not m.id.startswith("gov_"):
                 org_counts[m.id] = org_counts.get(m.id, 0) + 1
+    all_counts: dict[str, int] = {}
+    for i in range(len(sents)):
+        for m in dm.orgs[i]:
+            all_counts[m.id] = all_counts.get(m.id, 0) + 1  # dicts keep first appearance
+    top = sorted(all_counts.items(), key=lambda kv: -kv[1])
+    # the article's home country: that of its most-named organisation with a country
+    dm.home = next((iso for oid, _ in top if (iso := dm.country_of(oid))), None)
     ranked = sorted(org_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         dm.main_org = ranked[0][0]

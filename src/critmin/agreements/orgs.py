@@ -229,6 +229,18 @@ class OrgRecognizer:
                 cands += self._en_candidates(s)
             for a, b, kind in cands:
                 add(s.text[a:b], kind)
+                words = s.text[a:b].split()
+                # "Manara Minerals Investment Company" is "Manara" further on
+                if (
+                    kind == "company"
+                    and len(words) >= 3
+                    and re.fullmatch(r"[A-Z][a-z’'-]{3,}", words[0])
+                ):
+                    first = words[0]
+                    if first.lower() not in _GENERIC_FIRST and not self._is_known(first):
+                        key = slug(s.text[a:b].strip(" ,.'\"‘’“”"))
+                        if key in found:
+                            found[key].names.add(first)
         return {i: r for i, r in enumerate(found.values())}
 
     def _org_like(self, name: str, acronym: str) -> bool:
