@@ -103,14 +103,46 @@ def cli(
     help="Directory laid out like ../shared/data, or a base URL, tried first.",
 )
 @click.option("--source", "only", multiple=True, help="Fetch only these source ids.")
+@click.option(
+    "--release",
+    default=None,
+    metavar="HS17_V202601",
+    help="With --source baci: the CEPII BACI release to load (revision HS92 or HS17).",
+)
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    metavar="PATH_OR_URL",
+    help="With --release: the release archive as downloaded (BACI_HS17_V202601.zip), its "
+    "extracted folder, or its URL.",
+)
+@click.option(
+    "--all-products",
+    is_flag=True,
+    help="With --release: keep every HS6 code, not only the product map's.",
+)
+@click.option("--no-build", is_flag=True, help="With --release: do not rebuild the warehouse.")
 @click.pass_context
-def fetch(ctx: click.Context, mirror: str | None, only: tuple[str, ...]) -> None:
-    """Put verified snapshots of every source in the data directory."""
+def fetch(
+    ctx: click.Context,
+    mirror: str | None,
+    only: tuple[str, ...],
+    release: str | None,
+    from_: str | None,
+    all_products: bool,
+    no_build: bool,
+) -> None:
+    """Put verified snapshots of every source in the data directory; with ``--source baci
+    --release R --from PATH_OR_URL``, load a full CEPII BACI release and rebuild."""
     from critmin.errors import ConfigError
     from critmin.fetch import fetch_sources
     from critmin.registry import load_registry
 
-    data_dir, _ = _paths(ctx)
+    data_dir, db = _paths(ctx)
+    if release or from_ or "baci" in only:
+        _fetch_release(data_dir, db, only, release, from_, all_products, no_build)
+        return
     registry = load_registry()
     unknown = sorted(set(only) - set(registry))
     if unknown:
@@ -121,6 +153,39 @@ def fetch(ctx: click.Context, mirror: str | None, only: tuple[str, ...]) -> None
     click.echo(
         f"{len(done)} snapshot files verified in {data_dir} ({fetched} fetched, "
         f"{len(done) - fetched} already present)"
+    )
+
+
+def _fetch_release(
+    data_dir: Path,
+    db: Path,
+    only: tuple[str, ...],
+    release: str | None,
+    from_: str | None,
+    all_products: bool,
+    no_build: bool,
+) -> None:
+    from critmin.build import build as run_build
+    from critmin.errors import ConfigError
+    from critmin.releases import install
+
+    if only != ("baci",) or not release or not from_:
+        raise ConfigError(
+            "a BACI release is loaded with `critmin fetch --source baci --release HS17_V202601 "
+            f"--from PATH_OR_URL` (got --source {list(only)}, --release {release!r}, "
+            f"--from {from_!r})"
+        )
+    res = install(
+        release,
+        from_,
+        data_dir,
+        all_products=all_products,
+        build=None if no_build else (lambda: run_build(db=db, data_dir=data_dir)),
+    )
+    click.echo(
+        f"loaded BACI {release} into {res.directory}: {res.rows_kept:,} flows kept, years "
+        f"{', '.join(map(str, res.years))}, archive sha256 {res.archive_sha256 or 'n/a (folder)'}"
+        + ("" if no_build else f"; warehouse {db} rebuilt")
     )
 
 
