@@ -328,10 +328,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios
+    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios, cli_trade
 
     for cmd in [
         *cli_analytics.COMMANDS,
+        *cli_trade.COMMANDS,
         *cli_agreements.COMMANDS,
         *cli_scenarios.COMMANDS,
         *cli_report.COMMANDS,

@@ -181,7 +181,8 @@ def convert(
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET temp_directory = '{_q(out_dir / '.tmp')}'")
         con.execute("CREATE TEMP TABLE keep (k VARCHAR)")
-        con.executemany("INSERT INTO keep VALUES (?)", [[c] for c in codes or []])
+        if codes:
+            con.executemany("INSERT INTO keep VALUES (?)", [[c] for c in codes])
         where = "" if codes is None else "WHERE lpad(trim(k), 6, '0') IN (SELECT k FROM keep)"
         src = (
             f"read_csv({files}, header = true, delim = ',', quote = '\"', filename = true, "

@@ -199,11 +199,23 @@ def divergence(
         f"SELECT * FROM ({_DIV_SQL}) WHERE abs(dv) > $d OR abs(dq) > $d ORDER BY gap DESC LIMIT $n",
         {**p, "d": min_diff, "n": limit if limit is not None else 2**62},
     ).fetchall()
-    keys = (
-        "year hs6 exporter importer basis_source basis_code basis_value_usd basis_quantity_t "
-        "other_source other_code other_value_usd other_quantity_t diff_value diff_quantity "
-        "abs_diff_value_usd"
-    ).split()
+    keys = [
+        "year",
+        "hs6",
+        "exporter",
+        "importer",
+        "basis_source",
+        "basis_code",
+        "basis_value_usd",
+        "basis_quantity_t",
+        "other_source",
+        "other_code",
+        "other_value_usd",
+        "other_quantity_t",
+        "diff_value",
+        "diff_quantity",
+        "abs_diff_value_usd",
+    ]
     n, within, med = stats or (0, None, None)
     return {
         "common_flows": int(n),
