@@ -104,8 +104,10 @@ def test_damaged_archive_is_refused_and_nothing_changes(
     before = _sha(tiny_built.db)
     res = CliRunner().invoke(
         cli,
-        ["--db", str(tiny_built.db), "--data-dir", str(tiny_built.data_dir), "fetch"]
-        + ["--source", "baci", "--release", "HS17_V202601", "--from", str(src)],
+        [
+            *("--db", str(tiny_built.db), "--data-dir", str(tiny_built.data_dir), "fetch"),
+            *("--source", "baci", "--release", "HS17_V202601", "--from", str(src)),
+        ],
     )
     assert res.exit_code != 0
     assert expect in res.stderr and src.name in res.stderr
