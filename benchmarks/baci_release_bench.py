@@ -31,20 +31,30 @@ import duckdb
 
 ROWS = int(os.environ.get("CRITMIN_BENCH_BACI_ROWS", "50000000"))
 
-_CRITMIN = """
-import json, resource, sys, time
+# peak resident memory of this process: VmHWM (reset by exec, unlike ru_maxrss, which a child
+# inherits from the process that forked it)
+_HWM = """
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+_CRITMIN = _HWM + """
+import json, sys, time
 from pathlib import Path
 from critmin.releases import convert, product_codes
 d = Path(sys.argv[1]); out = Path(sys.argv[2]); out.mkdir()
 t0 = time.perf_counter()
 kept, years = convert([d / "BACI_HS17_Y2022_V202601.csv"], d / "country_codes_V202601.csv",
                       out, product_codes("HS17"))
-print(json.dumps({"s": time.perf_counter() - t0, "kept": kept,
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"s": time.perf_counter() - t0, "kept": kept, "rss_mib": hwm()}))
 """
 
-_PANDAS = """
-import json, resource, sys, time
+_PANDAS = _HWM + """
+import json, sys, time
 from pathlib import Path
 import pandas as pd
 from critmin.releases import product_codes
@@ -61,8 +71,7 @@ for chunk in pd.read_csv(d / "BACI_HS17_Y2022_V202601.csv", chunksize=2_000_000,
     parts.append(c)
 df = pd.concat(parts, ignore_index=True)
 df.to_parquet(out / "trade.parquet", index=False)
-print(json.dumps({"s": time.perf_counter() - t0, "kept": len(df),
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"s": time.perf_counter() - t0, "kept": len(df), "rss_mib": hwm()}))
 """
 
 
@@ -94,6 +103,14 @@ def generate(d: Path, rows: int) -> None:
     (d / "product_codes_HS17_V202601.csv").write_text("code,description\n", encoding="utf-8")
 
 
+_GENERATE = """
+import sys
+from pathlib import Path
+from baci_release_bench import generate
+generate(Path(sys.argv[1]), int(sys.argv[2]))
+"""
+
+
 def _run(script: str, d: Path, out: Path) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, "-c", script, str(d), str(out)], check=True, capture_output=True, text=True
@@ -107,7 +124,11 @@ def run(db: Path | None = None) -> list[str]:
         d = Path(tmp) / "BACI_HS17_V202601"
         d.mkdir()
         t0 = time.perf_counter()
-        generate(d, ROWS)
+        subprocess.run(
+            [sys.executable, "-c", _GENERATE, str(d), str(ROWS)],
+            check=True,
+            cwd=Path(__file__).parent,
+        )
         gen = time.perf_counter() - t0
         size = (d / "BACI_HS17_Y2022_V202601.csv").stat().st_size
         cm = _run(_CRITMIN, d, Path(tmp) / "critmin")

@@ -180,17 +180,20 @@ def convert(
         con.execute(f"SET threads = {threads}")
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET temp_directory = '{_q(out_dir / '.tmp')}'")
-        con.execute("CREATE TEMP TABLE keep (k VARCHAR)")
+        con.execute("CREATE TEMP TABLE keep (k INTEGER)")
         if codes:
-            con.executemany("INSERT INTO keep VALUES (?)", [[c] for c in codes])
-        where = "" if codes is None else "WHERE lpad(trim(k), 6, '0') IN (SELECT k FROM keep)"
+            con.executemany("INSERT INTO keep VALUES (?)", [[int(c)] for c in codes])
+        where = "" if codes is None else "WHERE k IN (SELECT k FROM keep)"
+        # typed columns: a value that does not parse stops the read naming file and line;
+        # k as an integer reads both '010121' and a spreadsheet's 10121
         src = (
-            f"read_csv({files}, header = true, delim = ',', quote = '\"', filename = true, "
-            "columns = {'t': 'INTEGER', 'i': 'VARCHAR', 'j': 'VARCHAR', 'k': 'VARCHAR', "
-            "'v': 'DOUBLE', 'q': 'VARCHAR'})"
+            f"read_csv({files}, header = true, auto_detect = false, delim = ',', "
+            "quote = '\"', filename = true, columns = {'t': 'INTEGER', 'i': 'INTEGER', "
+            "'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'})"
         )
         con.execute(f"""
-            COPY (SELECT t, trim(i) AS i, trim(j) AS j, lpad(trim(k), 6, '0') AS k, v,
+            COPY (SELECT t, CAST(i AS VARCHAR) AS i, CAST(j AS VARCHAR) AS j,
+                         lpad(CAST(k AS VARCHAR), 6, '0') AS k, v,
                          TRY_CAST(CASE WHEN upper(trim(q)) IN ('NA', '') THEN NULL ELSE trim(q)
                                   END AS DOUBLE) AS q,
                          CASE WHEN upper(trim(q)) NOT IN ('NA', '')
