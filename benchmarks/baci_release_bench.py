@@ -42,7 +42,9 @@ def hwm():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
-_CRITMIN = _HWM + """
+_CRITMIN = (
+    _HWM
+    + """
 import json, sys, time
 from pathlib import Path
 from critmin.releases import convert, product_codes
@@ -52,8 +54,11 @@ kept, years = convert([d / "BACI_HS17_Y2022_V202601.csv"], d / "country_codes_V2
                       out, product_codes("HS17"))
 print(json.dumps({"s": time.perf_counter() - t0, "kept": kept, "rss_mib": hwm()}))
 """
+)
 
-_PANDAS = _HWM + """
+_PANDAS = (
+    _HWM
+    + """
 import json, sys, time
 from pathlib import Path
 import pandas as pd
@@ -73,6 +78,7 @@ df = pd.concat(parts, ignore_index=True)
 df.to_parquet(out / "trade.parquet", index=False)
 print(json.dumps({"s": time.perf_counter() - t0, "kept": len(df), "rss_mib": hwm()}))
 """
+)
 
 
 def generate(d: Path, rows: int) -> None:

@@ -174,6 +174,13 @@ def convert(
         _header(p, TRADE_HEADER, p.name)
     _header(countries, COUNTRY_HEADER, countries.name)
     files = "[" + ", ".join(f"'{_q(p)}'" for p in trade) + "]"
+    # typed columns: a value that does not parse stops the read naming file and line;
+    # k as an integer reads both '010121' and a spreadsheet's 10121
+    src = (
+        f"read_csv({files}, header = true, auto_detect = false, delim = ',', "
+        "quote = '\"', filename = true, columns = {'t': 'INTEGER', 'i': 'INTEGER', "
+        "'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'})"
+    )
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -184,13 +191,6 @@ def convert(
         if codes:
             con.executemany("INSERT INTO keep VALUES (?)", [[int(c)] for c in codes])
         where = "" if codes is None else "WHERE k IN (SELECT k FROM keep)"
-        # typed columns: a value that does not parse stops the read naming file and line;
-        # k as an integer reads both '010121' and a spreadsheet's 10121
-        src = (
-            f"read_csv({files}, header = true, auto_detect = false, delim = ',', "
-            "quote = '\"', filename = true, columns = {'t': 'INTEGER', 'i': 'INTEGER', "
-            "'j': 'INTEGER', 'k': 'INTEGER', 'v': 'DOUBLE', 'q': 'VARCHAR'})"
-        )
         con.execute(f"""
             COPY (SELECT t, CAST(i AS VARCHAR) AS i, CAST(j AS VARCHAR) AS j,
                          lpad(CAST(k AS VARCHAR), 6, '0') AS k, v,
@@ -219,13 +219,26 @@ def convert(
             raise ReleaseError(f"{wrong_year} rows whose year t differs from their file's year")
         _countries(con, countries, out_dir / "country_codes.parquet")
     except duckdb.Error as exc:
+        bad_file = _culprit(con, trade, src_for=lambda f: src.replace(files, f"['{_q(f)}']"))
         raise ReleaseError(
-            f"cannot read the release CSVs ({str(exc).splitlines()[0]}); a file is truncated "
+            f"{bad_file}: cannot be read ({str(exc).splitlines()[0]}); the file is truncated "
             f"or not in BACI's layout. Fix: download the release again; nothing was loaded"
         ) from exc
     finally:
         con.close()
     return int(kept), [int(y) for y in years]
+
+
+def _culprit(
+    con: duckdb.DuckDBPyConnection, trade: list[Path], *, src_for: Callable[[Path], str]
+) -> str:
+    """The first trade file that does not read on its own (only called after a failure)."""
+    for f in trade:
+        try:
+            con.execute(f"SELECT count(*) FROM {src_for(f)}").fetchone()
+        except duckdb.Error:
+            return f.name
+    return ", ".join(f.name for f in trade)
 
 
 def _countries(con: duckdb.DuckDBPyConnection, path: Path, out: Path) -> None:
