@@ -80,7 +80,7 @@ class Exposure:
     stage: str
     year: int
     hs6: list[str]
-    total_quantity_t: float
+    total_quantity_t: float | None
     total_value_usd: float
     value_without_quantity_usd: float
     hhi_quantity: float | None
@@ -142,7 +142,7 @@ sh AS (
       FROM flows f JOIN tot t USING (mineral_id, grp, year)
       LEFT JOIN wgi w USING (mineral_id, grp, year, iso3))
 SELECT mineral_id, any_value(stage), year, list_sort(list_distinct(flatten(list(hs6)))),
-       any_value(coalesce(tq, 0)), any_value(tv), any_value(vnq),
+       any_value(tq), any_value(tv), any_value(vnq),
        sum(sq * sq), sum(sv * sv),
        coalesce(sum(sq) FILTER (WHERE wgi < $threshold), 0),
        coalesce(sum(sv) FILTER (WHERE wgi < $threshold), 0),
@@ -211,7 +211,7 @@ def exposure(
     for row in rows:
         mineral, stg, yr, hs6, tq, tv, vnq, hq, hv, lq, lv, nowgi, sup, lineage = row[:14]
         src, rel, rev, grp = row[14:]
-        has_q = float(tq) > 0
+        has_q = tq is not None and float(tq) > 0
         out.append(
             Exposure(
                 who,
@@ -219,7 +219,7 @@ def exposure(
                 str(stg),
                 int(yr),
                 [str(h) for h in hs6],
-                float(tq),
+                float(tq) if tq is not None else None,
                 float(tv),
                 float(vnq),
                 float(hq) if has_q else None,

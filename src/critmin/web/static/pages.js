@@ -152,7 +152,12 @@ window.critmin = window.critmin || {};
       { key: "top_share", label: T("top_share"), format: C.fmt.pct, cls: "n" },
       { key: "hhi_quantity", label: T("import_hhi"), format: (v) => C.fmt.dec(v), cls: "n" },
       { key: "low_governance_share_quantity", label: T("low_gov"), format: C.fmt.pct, cls: "n" },
+      { key: "release", label: T("trade_basis"), format: (v, r) => `${v} (${r.hs_revision})` },
     ], rows, { onClick: showSup, cls: "exposure" });
+    if ((exp.gaps || []).length) {
+      s.append("p").attr("class", "caption gaps").text(`${T("not_in_trade")}: ` + exp.gaps.map((g) =>
+        `${g.mineral_name} ${stageName(g.stage)} (${g.products.map((p) => p.hs6).join(", ")})`).join(" · "));
+    }
     if (rows.length) showSup(rows.slice().sort((a, b) => b.total_value_usd - a.total_value_usd)[0]);
     const r = section(`${T("risk")} (${risk.year})`, "risk");
     const byMineral = new Map();
