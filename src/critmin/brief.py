@@ -219,15 +219,27 @@ def _whatif(
     w["cap_tonnes"] = cap
     w["capped"] = cap is not None and cap < wanted
     w["cap_basis"] = f"{pe['release']} ({pe['source_id']}, {pe['hs_revision']})"
+    ko = cm.names.lang == "ko"
     if cap is None:
-        w["cap_note"] = "partner export tonnes not reported; the cap could not be checked"
+        w["cap_note"] = (
+            "협력국 수출 물량 자료 없음: 상한 점검 불가"
+            if ko
+            else "partner export tonnes not reported; the cap could not be checked"
+        )
     elif w["capped"]:
         w["cap_note"] = (
-            f"capped: {uplift:.0%} of imports is {wanted:,.0f} t but the partner exported only "
-            f"{cap:,.0f} t to other countries in {year}"
+            f"상한 적용: 수입량의 {uplift:.0%}는 {wanted:,.0f}톤이나 협력국의 {year}년 다른 나라 "
+            f"수출은 {cap:,.0f}톤뿐"
+            if ko
+            else f"capped: {uplift:.0%} of imports is {wanted:,.0f} t but the partner exported "
+            f"only {cap:,.0f} t to other countries in {year}"
         )
     else:
-        w["cap_note"] = f"within the partner's other exports ({cap:,.0f} t in {year})"
+        w["cap_note"] = (
+            f"협력국의 다른 나라 수출({year}년 {cap:,.0f}톤) 범위 안"
+            if ko
+            else f"within the partner's other exports ({cap:,.0f} t in {year})"
+        )
     return w
 
 
