@@ -259,7 +259,7 @@ def build(
     reference: Path | None = None,
 ) -> BuildResult:
     """Build the warehouse at ``db`` from verified snapshots in ``data_dir``."""
-    from critmin.releases import discover
+    from critmin.staging.baci import discover
 
     sources = {**(sources if sources is not None else load_registry()), **discover(data_dir)}
     located = locate_snapshots(sources, data_dir)

@@ -141,7 +141,9 @@ def fetch(
 
     data_dir, db = _paths(ctx)
     if release or from_ or "baci" in only:
-        _fetch_release(data_dir, db, only, release, from_, all_products, no_build)
+        from critmin.cli_trade import fetch_release
+
+        fetch_release(data_dir, db, only, release, from_, all_products, no_build)
         return
     registry = load_registry()
     unknown = sorted(set(only) - set(registry))
@@ -153,39 +155,6 @@ def fetch(
     click.echo(
         f"{len(done)} snapshot files verified in {data_dir} ({fetched} fetched, "
         f"{len(done) - fetched} already present)"
-    )
-
-
-def _fetch_release(
-    data_dir: Path,
-    db: Path,
-    only: tuple[str, ...],
-    release: str | None,
-    from_: str | None,
-    all_products: bool,
-    no_build: bool,
-) -> None:
-    from critmin.build import build as run_build
-    from critmin.errors import ConfigError
-    from critmin.releases import install
-
-    if only != ("baci",) or not release or not from_:
-        raise ConfigError(
-            "a BACI release is loaded with `critmin fetch --source baci --release HS17_V202601 "
-            f"--from PATH_OR_URL` (got --source {list(only)}, --release {release!r}, "
-            f"--from {from_!r})"
-        )
-    res = install(
-        release,
-        from_,
-        data_dir,
-        all_products=all_products,
-        build=None if no_build else (lambda: run_build(db=db, data_dir=data_dir)),
-    )
-    click.echo(
-        f"loaded BACI {release} into {res.directory}: {res.rows_kept:,} flows kept, years "
-        f"{', '.join(map(str, res.years))}, archive sha256 {res.archive_sha256 or 'n/a (folder)'}"
-        + ("" if no_build else f"; warehouse {db} rebuilt")
     )
 
 

@@ -1,8 +1,10 @@
 """``critmin coverage`` and ``critmin divergence``: the product map's trade coverage per
 source, and the flows two trade sources both hold where they disagree (thin views over
-:mod:`critmin.api`)."""
+:mod:`critmin.api`); and the BACI release branch of ``critmin fetch``."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -97,6 +99,40 @@ def divergence(
         + (f"{within:.0%} agree within 0.1 % on value; " if within is not None else "")
         + f"{len(rows)} listed (difference > {min_diff:.0%})",
         err=True,
+    )
+
+
+def fetch_release(
+    data_dir: Path,
+    db: Path,
+    only: tuple[str, ...],
+    release: str | None,
+    from_: str | None,
+    all_products: bool,
+    no_build: bool,
+) -> None:
+    """``critmin fetch --source baci --release R --from PATH_OR_URL``: load, then rebuild."""
+    from critmin.build import build as run_build
+    from critmin.errors import ConfigError
+    from critmin.releases import install
+
+    if only != ("baci",) or not release or not from_:
+        raise ConfigError(
+            "a BACI release is loaded with `critmin fetch --source baci --release HS17_V202601 "
+            f"--from PATH_OR_URL` (got --source {list(only)}, --release {release!r}, "
+            f"--from {from_!r})"
+        )
+    res = install(
+        release,
+        from_,
+        data_dir,
+        all_products=all_products,
+        build=None if no_build else (lambda: run_build(db=db, data_dir=data_dir)),
+    )
+    click.echo(
+        f"loaded BACI {release} into {res.directory}: {res.rows_kept:,} flows kept, years "
+        f"{', '.join(map(str, res.years))}, archive sha256 {res.archive_sha256 or 'n/a (folder)'}"
+        + ("" if no_build else f"; warehouse {db} rebuilt")
     )
 
 

@@ -15,8 +15,8 @@ stops the load naming the member); the yearly CSVs are streamed by DuckDB
 (``read_csv`` → ``COPY … TO parquet``, memory limit :data:`MEMORY_LIMIT`) keeping the product
 map's codes (every code with ``all_products``). The result is a source directory
 ``DATA/baci_<rev>_<version>/`` (``trade.parquet``, ``country_codes.parquet``,
-``release.json`` with the hashes and row counts) that :func:`discover` turns into a registry
-:class:`~critmin.registry.Source`; the build then maps countries with the release's own
+``release.json`` with the hashes and row counts) that
+:func:`critmin.staging.baci.discover` turns into a registry :class:`~critmin.registry.Source`; the build then maps countries with the release's own
 country-code file (:mod:`critmin.tidy.trade`). Nothing is written where the build reads until
 every check passed.
 """
@@ -40,7 +40,6 @@ import duckdb
 
 from critmin.errors import CritminError
 from critmin.fetch import sha256_file
-from critmin.registry import Source, SourceFile
 
 log = logging.getLogger(__name__)
 
@@ -307,34 +306,6 @@ def load(release: str, src: str, *, codes: list[str] | None, staging: Path) -> L
     (out_dir / "release.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log.info("%s: %d rows kept (%s), years %s", release, kept, manifest["products"], years)
     return LoadedRelease(sid, out_dir, digest, kept, years)
-
-
-def discover(data_dir: Path) -> dict[str, Source]:
-    """Registry sources for every release loaded into ``data_dir``."""
-    out: dict[str, Source] = {}
-    for manifest in sorted(data_dir.glob("baci_*/release.json")):
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        rev, ver = parse_release(m["release"])
-        files = tuple(
-            SourceFile(name, f["sha256"], f["bytes"], citation=f"CEPII BACI {rev} {ver}")
-            for name, f in sorted(m["files"].items())
-        )
-        out[m["source_id"]] = Source(
-            id=m["source_id"],
-            loader="baci_release",
-            producer="CEPII",
-            title=f"BACI {rev} {ver}: bilateral trade flows at the HS6 level ({m['products']})",
-            edition=f"BACI {rev} {ver}; years {m['years'][0]}–{m['years'][-1]}",
-            licence="Etalab Open Licence 2.0",
-            attribution="Gaulier, G. and Zignago, S. (2010) BACI: International Trade Database "
-            f"at the Product-Level. CEPII Working Paper 2010-23 (BACI {rev} {ver}).",
-            origin="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
-            files=files,
-            upstream=f"{m['archive']} sha256 {m['archive_sha256']} (loaded from {m['from']})",
-            retrieved=str(m["loaded_at"])[:10],
-            extra={"release": f"BACI {rev} {ver}", "hs_revision": rev},
-        )
-    return out
 
 
 def install(

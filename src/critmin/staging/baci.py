@@ -10,16 +10,21 @@
   (see :mod:`critmin.releases`): ``trade.parquet`` (t, i, j, k, v kUSD, q t, BACI numeric country
   codes) and ``country_codes.parquet`` (the release's own country-code file). Written to
   ``staging.baci_release_trade`` and ``staging.baci_release_countries`` with the release name.
+  :func:`discover` turns each loaded release directory (its ``release.json``) into a registry
+  :class:`~critmin.registry.Source`, so the build verifies its files' sha256 like any source.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
 from critmin.errors import BuildError
+from critmin.registry import Source, SourceFile
+from critmin.releases import parse_release
 from critmin.staging import Snapshot
 
 ATLAS_FILES = ("trade_2024.parquet", "baci_2024.csv", "baci_2022.csv")
@@ -97,3 +102,31 @@ def load_release(con: duckdb.DuckDBPyConnection, files: Mapping[str, Snapshot]) 
             f"FROM read_parquet('{_p(snap.path)}')"
         )
     return ["staging.baci_release_trade", "staging.baci_release_countries"]
+
+
+def discover(data_dir: Path) -> dict[str, Source]:
+    """Registry sources for every release loaded into ``data_dir``."""
+    out: dict[str, Source] = {}
+    for manifest in sorted(data_dir.glob("baci_*/release.json")):
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        rev, ver = parse_release(m["release"])
+        files = tuple(
+            SourceFile(name, f["sha256"], f["bytes"], citation=f"CEPII BACI {rev} {ver}")
+            for name, f in sorted(m["files"].items())
+        )
+        out[m["source_id"]] = Source(
+            id=m["source_id"],
+            loader="baci_release",
+            producer="CEPII",
+            title=f"BACI {rev} {ver}: bilateral trade flows at the HS6 level ({m['products']})",
+            edition=f"BACI {rev} {ver}; years {m['years'][0]}–{m['years'][-1]}",
+            licence="Etalab Open Licence 2.0",
+            attribution="Gaulier, G. and Zignago, S. (2010) BACI: International Trade Database "
+            f"at the Product-Level. CEPII Working Paper 2010-23 (BACI {rev} {ver}).",
+            origin="https://www.cepii.fr/CEPII/en/bdd_modele/bdd_modele_item.asp?id=37",
+            files=files,
+            upstream=f"{m['archive']} sha256 {m['archive_sha256']} (loaded from {m['from']})",
+            retrieved=str(m["loaded_at"])[:10],
+            extra={"release": f"BACI {rev} {ver}", "hs_revision": rev},
+        )
+    return out
