@@ -16,7 +16,8 @@ stops the load naming the member); the yearly CSVs are streamed by DuckDB
 map's codes (every code with ``all_products``). The result is a source directory
 ``DATA/baci_<rev>_<version>/`` (``trade.parquet``, ``country_codes.parquet``,
 ``release.json`` with the hashes and row counts) that
-:func:`critmin.staging.baci.discover` turns into a registry :class:`~critmin.registry.Source`; the build then maps countries with the release's own
+:func:`critmin.staging.baci.discover` turns into a registry
+:class:`~critmin.registry.Source`; the build then maps countries with the release's own
 country-code file (:mod:`critmin.tidy.trade`). Nothing is written where the build reads until
 every check passed.
 """
