@@ -59,6 +59,11 @@ def test_release_loads_to_the_hand_computed_rows(
         "SELECT sha256 FROM meta.snapshots WHERE snapshot_id = 'baci_hs17_v202601/trade.parquet'",
     )
     assert snap == _sha(res.directory / "trade.parquet")
+    listed = CliRunner().invoke(
+        cli, ["--data-dir", str(tiny_built.data_dir), "sources", "--format", "json"]
+    )
+    (rel_src,) = [s for s in json.loads(listed.stdout) if s["id"] == "baci_hs17_v202601"]
+    assert (_sha(src) if zipped else "None") in rel_src["upstream"]
     # the release's own 810820 wins titanium metal over nothing; it is labelled by release
     ((rel, rev),) = _rows(
         tiny_built.db,

@@ -183,11 +183,14 @@ def build(ctx: click.Context, force: bool) -> None:
 
 @cli.command()
 @_format
-def sources(fmt: Format) -> None:
-    """List sources with licences, citations and file hashes."""
+@click.pass_context
+def sources(ctx: click.Context, fmt: Format) -> None:
+    """List sources with licences, citations and file hashes (loaded BACI releases too)."""
     from critmin.registry import load_registry
+    from critmin.staging.baci import discover
 
-    reg = load_registry()
+    data_dir, _ = _paths(ctx)
+    reg = {**load_registry(), **(discover(data_dir) if data_dir.is_dir() else {})}
     if fmt == "json":
         data = [
             {
