@@ -72,6 +72,10 @@ def main() -> None:
 
     for line in run_scenarios(db):
         print(line)
+    from baci_release_bench import run as run_baci
+
+    for line in run_baci(db):
+        print(line)
     from agreements_bench import run as run_agreements
 
     for line in run_agreements(db):

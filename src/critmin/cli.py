@@ -103,14 +103,48 @@ def cli(
     help="Directory laid out like ../shared/data, or a base URL, tried first.",
 )
 @click.option("--source", "only", multiple=True, help="Fetch only these source ids.")
+@click.option(
+    "--release",
+    default=None,
+    metavar="HS17_V202601",
+    help="With --source baci: the CEPII BACI release to load (revision HS92 or HS17).",
+)
+@click.option(
+    "--from",
+    "from_",
+    default=None,
+    metavar="PATH_OR_URL",
+    help="With --release: the release archive as downloaded (BACI_HS17_V202601.zip), its "
+    "extracted folder, or its URL.",
+)
+@click.option(
+    "--all-products",
+    is_flag=True,
+    help="With --release: keep every HS6 code, not only the product map's.",
+)
+@click.option("--no-build", is_flag=True, help="With --release: do not rebuild the warehouse.")
 @click.pass_context
-def fetch(ctx: click.Context, mirror: str | None, only: tuple[str, ...]) -> None:
-    """Put verified snapshots of every source in the data directory."""
+def fetch(
+    ctx: click.Context,
+    mirror: str | None,
+    only: tuple[str, ...],
+    release: str | None,
+    from_: str | None,
+    all_products: bool,
+    no_build: bool,
+) -> None:
+    """Put verified snapshots of every source in the data directory; with ``--source baci
+    --release R --from PATH_OR_URL``, load a full CEPII BACI release and rebuild."""
     from critmin.errors import ConfigError
     from critmin.fetch import fetch_sources
     from critmin.registry import load_registry
 
-    data_dir, _ = _paths(ctx)
+    data_dir, db = _paths(ctx)
+    if release or from_ or "baci" in only:
+        from critmin.cli_trade import fetch_release
+
+        fetch_release(data_dir, db, only, release, from_, all_products, no_build)
+        return
     registry = load_registry()
     unknown = sorted(set(only) - set(registry))
     if unknown:
@@ -149,11 +183,14 @@ def build(ctx: click.Context, force: bool) -> None:
 
 @cli.command()
 @_format
-def sources(fmt: Format) -> None:
-    """List sources with licences, citations and file hashes."""
+@click.pass_context
+def sources(ctx: click.Context, fmt: Format) -> None:
+    """List sources with licences, citations and file hashes (loaded BACI releases too)."""
     from critmin.registry import load_registry
+    from critmin.staging.baci import discover
 
-    reg = load_registry()
+    data_dir, _ = _paths(ctx)
+    reg = {**load_registry(), **(discover(data_dir) if data_dir.is_dir() else {})}
     if fmt == "json":
         data = [
             {
@@ -263,10 +300,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios
+    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios, cli_trade
 
     for cmd in [
         *cli_analytics.COMMANDS,
+        *cli_trade.COMMANDS,
         *cli_agreements.COMMANDS,
         *cli_scenarios.COMMANDS,
         *cli_report.COMMANDS,

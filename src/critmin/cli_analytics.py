@@ -13,6 +13,7 @@ import click
 
 from critmin.lookup import LANGS
 from critmin.render import Format, format_option, render
+from critmin.tidy.dimensions import HS_STAGES
 
 _format = format_option
 _lang = click.option(
@@ -113,9 +114,16 @@ def profile(
 @_year
 @click.option(
     "--stage",
-    type=click.Choice(["ore_concentrate", "intermediate", "refined_chemical", "metal", "scrap"]),
+    type=click.Choice(list(HS_STAGES)),
     default=None,
     help="HS stage (default: all).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["stage", "product"]),
+    default="stage",
+    show_default=True,
+    help="One row per mineral × stage, or per HS6 product (bundles flagged).",
 )
 @click.option(
     "--governance-threshold",
@@ -133,11 +141,13 @@ def exposure(
     mineral: str | None,
     year: int | None,
     stage: str | None,
+    by: str,
     governance_threshold: float,
     fmt: Format,
     lang: str,
 ) -> None:
-    """IMPORTER's suppliers by mineral and stage: shares, import HHI, governance, reliance."""
+    """IMPORTER's suppliers by mineral and stage (or product): shares, import HHI,
+    governance, reliance, the trade source of each row, and the cells without data."""
     with _session(ctx, lang) as cm:
         data = cm.exposure(
             importer,
@@ -145,6 +155,7 @@ def exposure(
             year=year,
             stage=stage,
             governance_threshold=governance_threshold,
+            by=by,
         )
     cols = [
         "importer",
@@ -152,6 +163,7 @@ def exposure(
         "stage",
         "year",
         "hs6",
+        "basis",
         "supplier",
         "share_quantity",
         "share_value",
@@ -167,7 +179,9 @@ def exposure(
             e["mineral_name"],
             e["stage"],
             e["year"],
-            ";".join(e["hs6"]),
+            ";".join(e["hs6"])
+            + (" (bundle: " + ", ".join(e["bundle"]) + ")" if e["bundle"] else ""),
+            e["release"],
             s["name"],
             _pct(s["share_quantity"]),
             _pct(s["share_value"]),
@@ -180,7 +194,20 @@ def exposure(
         for e in data["exposure"]
         for s in e["suppliers"]
     ]
+    rows += [
+        [data["importer_name"], g["mineral_name"], g["stage"], g["year"]]
+        + [";".join(p["hs6"] for p in g["products"]), None, "n/a: no trade data"]
+        + [None] * 6
+        + [None]
+        for g in data["gaps"]
+    ]
     _emit(data, cols, rows, fmt)
+    if data["gaps"] and fmt != "json":
+        click.echo(
+            f"{len(data['gaps'])} mineral × stage cells have no trade data (share n/a); "
+            "--format json lists the codes looked for and how to fill them",
+            err=True,
+        )
 
 
 @click.command()

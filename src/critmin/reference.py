@@ -39,9 +39,11 @@ TABLES: dict[str, tuple[str, ...]] = {
         "form",
         "quantity_basis",
         "description",
+        "bundle",
         "in_bundled_trade",
         "citation_id",
     ),
+    "hs_revisions": ("hs6", "revision", "code", "relation", "attributable", "citation_id"),
     "commodity_map": (
         "source_id",
         "provider_label",

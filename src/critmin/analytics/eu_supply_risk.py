@@ -88,12 +88,13 @@ WITH q AS (
     SELECT h.stage AS hs_stage, t.exporter AS iso3, sum(t.quantity_t) AS q
       FROM tidy.trade t JOIN tidy.hs_products h USING (hs6)
      WHERE h.mineral_id = $mineral AND t.year = $year AND t.quantity_t IS NOT NULL
+       AND len(h.bundle) = 0
        AND t.importer IN (SELECT unnest($importers::VARCHAR[]))
        AND t.exporter NOT IN (SELECT unnest($importers::VARCHAR[]))
      GROUP BY ALL)
 SELECT CASE WHEN hs_stage = 'ore_concentrate' THEN 'mining' ELSE 'refining' END AS stage,
        iso3, sum(q)
-  FROM q WHERE hs_stage <> 'scrap' GROUP BY ALL
+  FROM q WHERE hs_stage NOT IN ('scrap', 'component') GROUP BY ALL
 """
 
 _T_SQL = """

@@ -13,6 +13,13 @@ when y is not covered; θ defaults to 0 (the cross-country mean of the WGI scale
 without a WGI value are reported, not counted as weakly governed. Flows whose quantity BACI
 does not report are in the value shares only; their value is reported separately.
 
+Basis: per mineral × stage the flows come from ``tidy.trade`` (one trade source per
+mineral × stage × year, chosen by the rule in :mod:`critmin.tidy.trade`); codes that bundle
+several minerals (``hs_products.bundle``, e.g. HS17 811292) are never counted in a mineral's
+figures. With ``by="product"`` each HS6 product is its own row, bundles included and flagged,
+from the product's source in ``tidy.trade_basis``. Every row names its ``source_id``,
+``release`` (e.g. ``BACI HS17 V202601``) and ``hs_revision``.
+
 Net import reliance (USGS MCS definition, Appendix: NIR = (imports − exports) / apparent
 consumption, apparent consumption = production + imports − exports) is computed only where the
 production and trade bases agree: mining stage with ore/concentrate codes against production in
@@ -47,7 +54,14 @@ class SupplierFlow:
 
 @dataclass(frozen=True)
 class Reliance:
-    """Net import reliance at the mining stage, or why it is not computable."""
+    """Basis: per mineral × stage the flows come from ``tidy.trade`` (one trade source per
+    mineral × stage × year, chosen by the rule in :mod:`critmin.tidy.trade`); codes that bundle
+    several minerals (``hs_products.bundle``, e.g. HS17 811292) are never counted in a mineral's
+    figures. With ``by="product"`` each HS6 product is its own row, bundles included and flagged,
+    from the product's source in ``tidy.trade_basis``. Every row names its ``source_id``,
+    ``release`` (e.g. ``BACI HS17 V202601``) and ``hs_revision``.
+
+    Net import reliance at the mining stage, or why it is not computable."""
 
     value: float | None
     production_t: float | None
@@ -66,7 +80,7 @@ class Exposure:
     stage: str
     year: int
     hs6: list[str]
-    total_quantity_t: float
+    total_quantity_t: float | None
     total_value_usd: float
     value_without_quantity_usd: float
     hhi_quantity: float | None
@@ -76,48 +90,69 @@ class Exposure:
     suppliers_without_wgi: list[str]
     suppliers: list[SupplierFlow] = field(default_factory=list)
     lineage: list[str] = field(default_factory=list)
+    source_id: str = ""
+    release: str = ""
+    hs_revision: str = ""
+    product: str | None = None
+    bundle: list[str] = field(default_factory=list)
 
+
+_CODES = {
+    "stage": """SELECT hs6, mineral_id, stage, stage AS grp FROM tidy.hs_products
+     WHERE ($mineral IS NULL OR mineral_id = $mineral) AND len(bundle) = 0
+       AND ($stage IS NULL OR stage = $stage)""",
+    "product": """SELECT hs6, CAST($mineral AS VARCHAR) AS mineral_id, stage, hs6 AS grp
+      FROM tidy.hs_products
+     WHERE ($mineral IS NULL OR mineral_id = $mineral OR list_contains(bundle, $mineral))
+       AND ($stage IS NULL OR stage = $stage)""",
+}
+_TRADE = {
+    "stage": "tidy.trade",
+    "product": """(SELECT f.* FROM tidy.trade_flows f JOIN tidy.trade_basis b
+        ON b.hs6 = f.hs6 AND b.year = f.year AND b.source_id = f.source_id)""",
+}
 
 _SQL = """
-WITH codes AS (
-    SELECT hs6, mineral_id, stage FROM tidy.hs_products
-     WHERE ($mineral IS NULL OR mineral_id = $mineral) AND ($stage IS NULL OR stage = $stage)),
+WITH codes AS ({codes}),
 flows AS (
-    SELECT c.mineral_id, c.stage, t.year, t.exporter AS iso3, list(DISTINCT t.hs6) AS hs6,
+    SELECT coalesce(c.mineral_id, h.mineral_id) AS mineral_id, c.stage, c.grp, t.year,
+           t.exporter AS iso3, list(DISTINCT t.hs6) AS hs6,
            sum(t.quantity_t) AS q, sum(t.value_usd) AS v,
            sum(t.value_usd) FILTER (WHERE t.quantity_t IS NULL) AS v_noq,
-           list(DISTINCT t.lineage) AS lineage
-      FROM tidy.trade t JOIN codes c USING (hs6)
+           list(DISTINCT t.lineage) AS lineage, any_value(t.source_id) AS src,
+           any_value(t.release) AS rel, any_value(t.hs_revision) AS rev
+      FROM {trade} t JOIN codes c USING (hs6) JOIN tidy.hs_products h USING (hs6)
      WHERE t.importer IN (SELECT unnest($importers::VARCHAR[]))
        AND t.exporter NOT IN (SELECT unnest($importers::VARCHAR[]))
        AND ($year IS NULL OR t.year = $year)
      GROUP BY ALL),
 wgi AS (
-    SELECT f.mineral_id, f.stage, f.year, f.iso3,
+    SELECT f.mineral_id, f.grp, f.year, f.iso3,
            arg_max(g.estimate, g.year) AS wgi, max(g.year) AS wgi_year
       FROM flows f JOIN tidy.governance g
         ON g.iso3 = f.iso3 AND g.indicator = $indicator
        AND g.year BETWEEN f.year - {lookback} AND f.year
      GROUP BY ALL),
 tot AS (
-    SELECT mineral_id, stage, year, sum(q) AS tq, sum(v) AS tv, coalesce(sum(v_noq), 0) AS vnq
+    SELECT mineral_id, grp, year, sum(q) AS tq, sum(v) AS tv, coalesce(sum(v_noq), 0) AS vnq
       FROM flows GROUP BY ALL HAVING sum(v) > 0),
 sh AS (
     SELECT f.*, t.tq, t.tv, t.vnq, f.q / nullif(t.tq, 0) AS sq, f.v / t.tv AS sv, w.wgi,
            w.wgi_year
-      FROM flows f JOIN tot t USING (mineral_id, stage, year)
-      LEFT JOIN wgi w USING (mineral_id, stage, year, iso3))
-SELECT mineral_id, stage, year, list_sort(list_distinct(flatten(list(hs6)))),
-       any_value(coalesce(tq, 0)), any_value(tv), any_value(vnq),
+      FROM flows f JOIN tot t USING (mineral_id, grp, year)
+      LEFT JOIN wgi w USING (mineral_id, grp, year, iso3))
+SELECT mineral_id, any_value(stage), year, list_sort(list_distinct(flatten(list(hs6)))),
+       any_value(tq), any_value(tv), any_value(vnq),
        sum(sq * sq), sum(sv * sv),
        coalesce(sum(sq) FILTER (WHERE wgi < $threshold), 0),
        coalesce(sum(sv) FILTER (WHERE wgi < $threshold), 0),
        coalesce(list(iso3 ORDER BY iso3) FILTER (WHERE wgi IS NULL), []),
        list(struct_pack(iso3 := iso3, q := q, v := v, sq := sq, sv := sv, wgi := wgi,
                         wgi_year := wgi_year) ORDER BY sv DESC, iso3),
-       list_sort(list_distinct(flatten(list(lineage))))
-  FROM sh GROUP BY mineral_id, stage, year
- ORDER BY mineral_id, year, stage
+       list_sort(list_distinct(flatten(list(lineage)))), any_value(src), any_value(rel),
+       any_value(rev), grp
+  FROM sh GROUP BY mineral_id, grp, year
+ ORDER BY mineral_id, year, any_value(stage), grp
 """
 
 
@@ -131,9 +166,13 @@ def exposure(
     indicator: str = "pv",
     governance_threshold: float = 0.0,
     label: str | None = None,
+    by: str = "stage",
 ) -> list[Exposure]:
     """Exposure of ``importers`` (ISO3; several form a region whose internal trade is
-    excluded) to each mineral × HS stage × year. Raises NoDataError when nothing matches."""
+    excluded) to each mineral × HS stage × year (``by="stage"``) or each HS6 product × year
+    (``by="product"``). Raises NoDataError when nothing matches."""
+    if by not in _CODES:
+        raise ValueError(f"by must be one of {sorted(_CODES)}, got {by!r}")
     params = {
         "importers": list(importers),
         "mineral": mineral_id,
@@ -142,7 +181,8 @@ def exposure(
         "indicator": indicator,
         "threshold": governance_threshold,
     }
-    rows = con.execute(_SQL.format(lookback=WGI_LOOKBACK_YEARS), params).fetchall()
+    sql = _SQL.format(lookback=WGI_LOOKBACK_YEARS, codes=_CODES[by], trade=_TRADE[by])
+    rows = con.execute(sql, params).fetchall()
     who = label or "+".join(importers)
     if not rows:
         years = con.execute(
@@ -164,9 +204,14 @@ def exposure(
             [indicator],
         ).fetchall()
     ]
+    bundles = dict(
+        con.execute("SELECT hs6, bundle FROM tidy.hs_products WHERE len(bundle) > 0").fetchall()
+    )
     out = []
-    for mineral, stg, yr, hs6, tq, tv, vnq, hq, hv, lq, lv, nowgi, sup, lineage in rows:
-        has_q = float(tq) > 0
+    for row in rows:
+        mineral, stg, yr, hs6, tq, tv, vnq, hq, hv, lq, lv, nowgi, sup, lineage = row[:14]
+        src, rel, rev, grp = row[14:]
+        has_q = tq is not None and float(tq) > 0
         out.append(
             Exposure(
                 who,
@@ -174,7 +219,7 @@ def exposure(
                 str(stg),
                 int(yr),
                 [str(h) for h in hs6],
-                float(tq),
+                float(tq) if tq is not None else None,
                 float(tv),
                 float(vnq),
                 float(hq) if has_q else None,
@@ -195,6 +240,11 @@ def exposure(
                     for d in sup
                 ],
                 sorted({*(str(x) for x in lineage), *used}),
+                str(src),
+                str(rel),
+                str(rev),
+                str(grp) if by == "product" else None,
+                list(bundles.get(grp, [])) if by == "product" else [],
             )
         )
     return out

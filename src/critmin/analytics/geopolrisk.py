@@ -149,6 +149,12 @@ def _grid_sql(peer: bool) -> str:
     """The whole method as one query. See the module docstring for the formulas."""
     # production values for the HHI: the peer truncates to integers (pandas astype(int))
     hhi_value = "trunc(coalesce(p.value, 0))" if peer else "coalesce(p.value, 0)"
+    # no imports and no own production: the peer scores 0; critmin says "no data" (n/a)
+    no_trade = (
+        ""
+        if peer
+        else "WHEN coalesce(i.total_trade, 0) + coalesce(o.prod_qty, 0) = 0 THEN 'no_trade_data'"
+    )
     # exporter WGI: text 'nan' -> NaN (peer) / 0.5; text 'None' -> error (peer) / 0.5
     # (staging stores both markers as NULL value, keeping the text in value_raw)
 
@@ -231,6 +237,7 @@ def _grid_sql(peer: bool) -> str:
                     WHEN h.hhi IS NULL THEN 'no_production'
                     WHEN coalesce(i.has_error, false) THEN 'wgi_unparseable'
                     WHEN coalesce(i.has_nan, false) THEN 'wgi_nan'
+                    {no_trade}
                     ELSE 'ok' END AS status
           FROM grid g
           JOIN mat mt ON mt.material = g.material

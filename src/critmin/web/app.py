@@ -172,14 +172,16 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
         stage: str | None = None,
         governance_threshold: Annotated[float, Query(ge=-3, le=3)] = 0.0,
         lang: Literal["en", "ko"] = "en",
+        by: Literal["stage", "product"] = "stage",
     ) -> dict[str, Any]:
-        """An importer's suppliers by mineral and HS stage."""
+        """An importer's suppliers by mineral and HS stage (or HS6 product), with gaps."""
         return session(lang).exposure(
             importer,
             mineral=mineral,
             year=year,
             stage=stage,
             governance_threshold=governance_threshold,
+            by=by,
         )
 
     @app.get("/api/risk/{importer}")

@@ -152,7 +152,12 @@ window.critmin = window.critmin || {};
       { key: "top_share", label: T("top_share"), format: C.fmt.pct, cls: "n" },
       { key: "hhi_quantity", label: T("import_hhi"), format: (v) => C.fmt.dec(v), cls: "n" },
       { key: "low_governance_share_quantity", label: T("low_gov"), format: C.fmt.pct, cls: "n" },
+      { key: "release", label: T("trade_basis"), format: (v, r) => `${v} (${r.hs_revision})` },
     ], rows, { onClick: showSup, cls: "exposure" });
+    if ((exp.gaps || []).length) {
+      s.append("p").attr("class", "caption gaps").text(`${T("not_in_trade")}: ` + exp.gaps.map((g) =>
+        `${g.mineral_name} ${stageName(g.stage)} (${g.products.map((p) => p.hs6).join(", ")})`).join(" · "));
+    }
     if (rows.length) showSup(rows.slice().sort((a, b) => b.total_value_usd - a.total_value_usd)[0]);
     const r = section(`${T("risk")} (${risk.year})`, "risk");
     const byMineral = new Map();
@@ -305,15 +310,17 @@ window.critmin = window.critmin || {};
       { key: "mineral_name", label: T("mineral") },
       { key: "stage", label: T("stage"), format: stageName },
       { key: "imports_t", label: T("imports_t"), format: C.fmt.num, cls: "n" },
-      { key: "partner_share", label: T("partner_import_share"), format: C.fmt.pct, cls: "n" },
+      { key: "partner_share", label: T("partner_import_share"), format: (v) => (v == null ? T("na") : C.fmt.pct(v)), cls: "n" },
+      { key: "partner_exports", label: T("partner_exports_t"), format: (v) => C.fmt.num(v?.world_t), cls: "n" },
       { key: "top_supplier_name", label: T("top_supplier") },
       { key: "top_share", label: T("top_share"), format: C.fmt.pct, cls: "n" },
       { key: "import_hhi", label: T("import_hhi"), format: (v) => C.fmt.dec(v), cls: "n" },
+      { key: "release", label: T("trade_basis"), format: (v, r) => (v ? `${v} (${r.hs_revision})` : `${T("na")}: ${r.status}`) },
     ], exRows, { cls: "exposure" });
-    const gaps = b.minerals.filter((m) => m.stages_not_in_trade.length);
+    const gaps = b.minerals.filter((m) => (m.gaps || []).length);
     if (gaps.length) {
-      ex.append("p").attr("class", "caption").text(`${T("not_in_trade")}: ` + gaps.map((m) =>
-        `${m.mineral_name} — ${m.stages_not_in_trade.map((s) => `${stageName(s.stage)} (${s.hs6.join(", ")})`).join("; ")}`).join(" · "));
+      ex.append("p").attr("class", "caption gaps").text(`${T("not_in_trade")}: ` + gaps.map((m) =>
+        `${m.mineral_name} — ${m.gaps.map((g) => `${stageName(g.stage)} (${g.products.map((p) => p.hs6).join(", ")})`).join("; ")}`).join(" · "));
     }
     const wi = section(`${T("whatif")} (+${C.fmt.pct(b.assumptions.uplift)})`, "whatif");
     if (!C.inline) {  // the what-if is live on the dashboard: change the uplift, recompute
@@ -335,7 +342,7 @@ window.critmin = window.critmin || {};
         mineral_name: m.mineral_name, stage: w.stage, tonnes: w.tonnes,
         hhi_b: w.before.import_hhi, hhi_a: w.after.import_hhi,
         gpr_b: w.before.geopolrisk?.score, gpr_a: w.after.geopolrisk?.score,
-        eu_b: w.before.eu_supply_risk, eu_a: w.after.eu_supply_risk,
+        eu_b: w.before.eu_supply_risk, eu_a: w.after.eu_supply_risk, cap: w.cap_note,
       };
     });
     C.table(wi.node(), [
@@ -348,6 +355,7 @@ window.critmin = window.critmin || {};
       { key: "gpr_a", label: T("after"), format: (v) => C.fmt.dec(v, 4), cls: "n" },
       { key: "eu_b", label: `${T("eu_sr")} ${T("before")}`, format: (v) => C.fmt.dec(v, 2), cls: "n" },
       { key: "eu_a", label: T("after"), format: (v) => C.fmt.dec(v, 2), cls: "n" },
+      { key: "cap", label: T("cap") },
     ], wRows, { cls: "whatif" });
     C.bars(wi.node(), wRows.flatMap((r) => [
       { label: `${r.mineral_name} ${T("before")}`, value: r.hhi_b ?? 0 },
