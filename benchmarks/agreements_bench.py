@@ -1,6 +1,7 @@
 """Agreement extraction throughput (issue #4 target: ≥ 40 documents per second on 2 cores).
 
-Documents: the evaluation set (24 articles) and the real corpus article, read from disk and
+Documents: the evaluation set (24 articles), the real corpus article and the 27 news
+documents of ../shared/corpus/news, read from disk and
 extracted (sentence splitting, gazetteer, rules) repeatedly for at least 5 s. Model loading
 (kiwipiepy) and resource loading are timed separately as start-up.
 """
@@ -24,6 +25,7 @@ def run(db: Path) -> list[str]:
     paths = sorted((REPO / "eval" / "agreements").glob("*.md"))
     corpus = REPO.parent / "shared" / "corpus"
     paths += [p for p in sorted(corpus.glob("*.md")) if p.name.lower() != "readme.md"]
+    paths += sorted((corpus / "news").glob("[0-9]*.md"))  # the real-news development set
     paths = [p for p in paths if p.name.lower() != "readme.md"]
     t0 = time.perf_counter()
     with connect(db) as con:

@@ -45,6 +45,7 @@ INSTRUMENT_PRIORITY = (
     "agreement",
 )
 GROUP_GAP = 16
+RECENT = 64  # a follow-up refers to one of the last agreements named (and work stays linear)
 GENERIC_MINERALS = ("critical_minerals", "rare_metals")
 
 
@@ -260,7 +261,9 @@ class Extractor:
                     anaphoric = False
                 if anaphoric and not found and not concluded:
                     continue  # "the partnership's meeting": no agreement named in the text
-                same = next((a for a in found if set(a.parties) == set(parties)), None)
+                same = next(
+                    (a for a in reversed(found[-RECENT:]) if set(a.parties) == set(parties)), None
+                )
                 if (
                     same is not None
                     and not same.headline
@@ -291,10 +294,10 @@ class Extractor:
         """The agreement a follow-up sentence is about: the latest one whose party it names,
         else the latest that is news (not background)."""
         named = {m.id for m in dm.orgs[i]}
-        for a in reversed(found):
+        for a in reversed(found[-RECENT:]):
             if named & set(a.parties):
                 return a
-        return next((a for a in reversed(found) if a.status != "historical"), found[-1])
+        return next((a for a in reversed(found[-RECENT:]) if a.status != "historical"), found[-1])
 
     @staticmethod
     def _names_parties(found: list[Agreement], dm: DocMentions, i: int) -> Agreement | None:
@@ -303,7 +306,8 @@ class Extractor:
         named = {m.id for m in dm.orgs[i]}
         s = dm.sentences[i]
         named |= {f"gov_{c.lower()}" for c in dm.party_countries(i, 0, len(s.text))}
-        return next((a for a in reversed(found) if len(named & set(a.parties)) >= 2), None)
+        recent = reversed(found[-RECENT:])
+        return next((a for a in recent if len(named & set(a.parties)) >= 2), None)
 
     @staticmethod
     def _groups(inst: list[Hit], verbs: list[Hit]) -> list[tuple[list[str], int, int]]:
@@ -509,11 +513,27 @@ class Extractor:
 
     def _merge(self, items: list[Agreement]) -> list[Agreement]:
         out: list[Agreement] = []
+        index: dict[str, list[int]] = {}  # party or country set → positions in ``out``
+
+        def keys(a: Agreement) -> list[str]:
+            return [*a.parties, "countries:" + ",".join(a.countries)]
+
         for a in items:
-            b = next((o for o in out if self._mergeable(o, a)), None)
-            if b is None:
+            # the first few (the headline) and the most recent sharing a party or countries
+            cands = sorted(
+                {
+                    k
+                    for key in keys(a)
+                    for k in (*index.get(key, [])[:8], *index.get(key, [])[-RECENT:])
+                }
+            )
+            pos = next((k for k in cands if self._mergeable(out[k], a)), None)
+            if pos is None:
+                for key in keys(a):
+                    index.setdefault(key, []).append(len(out))
                 out.append(a)
                 continue
+            b = out[pos]
             if b.headline and not a.headline:  # the body sentence is the better evidence
                 b.evidence, a.evidence = a.evidence, b.evidence
                 b.instrument, b.status, b.headline = a.instrument, a.status, False
@@ -535,6 +555,9 @@ class Extractor:
             for key in ("minerals", "stages"):
                 for k, v in a.evidence.get(key, {}).items():
                     b.evidence.setdefault(key, {}).setdefault(k, v)
+            for key in keys(b):
+                if pos not in index.setdefault(key, []):
+                    index[key].append(pos)
         return out
 
     def _finalise(self, a: Agreement) -> None:

@@ -9,6 +9,7 @@ KABIL"). Mentions carry sentence-relative offsets.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -205,8 +206,10 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         gaz = res.org_names.find(s.text, bounds=b)
         loc = local.find(s.text, bounds=b)
         orgs = list(gaz)
+        starts = [g.start for g in gaz]
         for m in loc:
-            clash = [g for g in gaz if _overlaps(g, m)]
+            k = bisect.bisect_left(starts, m.end)
+            clash = [g for g in gaz[max(0, k - 4) : k] if _overlaps(g, m)]
             if not clash:
                 orgs.append(m)
                 continue
@@ -216,11 +219,8 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
                 orgs = [o for o in orgs if o is not g] + [m]
         orgs.sort(key=lambda m: m.start)
         dm.orgs.append(orgs)
-        countries = [
-            c
-            for c in res.country_names.find(s.text, bounds=b)
-            if not any(_overlaps(c, o) for o in orgs)
-        ]
+        taken = {k for o in orgs for k in range(o.start, o.end)}  # linear, not pairwise
+        countries = [c for c in res.country_names.find(s.text, bounds=b) if c.start not in taken]
         dm.countries.append(countries)
         dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
         dm.demonyms.append(res.demonyms.find(s.text, bounds=b) if lang == "en" else [])
