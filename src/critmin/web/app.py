@@ -78,7 +78,7 @@ def create_app(
 
     async def _known(request: Request, exc: Exception) -> Response:
         status = _status(exc)
-        if status >= 500:
+        if status == 500:
             rid = guard.request_id(request)
             log.error(
                 "500 %s %s request_id=%s: %s: %s",

@@ -170,11 +170,13 @@ class Guard:
 
     async def handle(self, request: Request, call_next: Handler) -> Response:
         path = request.url.path
-        if request.method != "GET" or not path.startswith("/api/") or path == "/api/health":
+        if request.method != "GET" or not path.startswith("/api/"):
             return await call_next(request)
         bad = self.unknown(request)
         if bad is not None:
             return bad
+        if path == "/api/health":  # liveness: always computed
+            return await call_next(request)
         key = path + "?" + urlencode(sorted(request.query_params.multi_items()))
         stamp = registry_stamp(self.registry)
         hit = self.cache.get(key)
