@@ -15,7 +15,9 @@ response cache are in :mod:`critmin.web.guard`; registry reads in :mod:`critmin.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,6 +39,9 @@ from critmin.web.guard import errors
 from critmin.web.store import RegistryBusyError, read_store
 
 MAX_SCENARIOS = 200_000
+# Requests computed at once (anyio's thread pool; 40 by default). On a small machine more
+# parallel DuckDB queries add memory, not throughput; the rest wait their turn.
+WORKER_THREADS = 8
 log = logging.getLogger("critmin.web")
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Year (default: latest)")]
@@ -67,10 +72,19 @@ def create_app(
         raise WarehouseMissingError(f"no warehouse at {db}. Fix: run `critmin build`")
     con = open_read_only(db)
     names = {lang: lookup.Names(con, lang) for lang in lookup.LANGS}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+
     app = FastAPI(
         title="critmin",
         version=__version__,
         description="Critical-minerals supply-chain data, cited and offline.",
+        lifespan=lifespan,
     )
 
     def session(lang: str = "en") -> Critmin:
@@ -132,6 +146,11 @@ def create_app(
             "read_only": True,
             "built_at": row[0] if row else None,
             "registry": str(registry) if registry and registry.is_file() else None,
+            "cache": {
+                "entries": len(app.state.guard.cache),
+                "bytes": int(app.state.guard.cache.currsize),
+                "max_bytes": int(app.state.guard.cache.maxsize),
+            },
         }
 
     @app.get("/api/sources", responses=BASE)

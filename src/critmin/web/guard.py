@@ -37,7 +37,7 @@ from critmin.web.store import Stamp, registry_stamp
 
 log = logging.getLogger("critmin.web")
 
-CACHE_BYTES = 64 * 1024 * 1024
+CACHE_BYTES = 32 * 1024 * 1024
 ENTRY_BYTES = 8 * 1024 * 1024  # larger bodies are served but never cached
 ENTRY_OVERHEAD = 256  # key, tuple and bookkeeping per entry, roughly
 SECURITY_HEADERS = {
