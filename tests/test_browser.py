@@ -27,19 +27,20 @@ ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS") or REPO / "artifacts") / "s
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-@pytest.fixture(scope="session")
-def registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _ingest(db: Path, docs: Path, reg: Path) -> Path:
     from click.testing import CliRunner
 
     from critmin.cli import cli
 
-    reg = tmp_path_factory.mktemp("registry") / "agreements.duckdb"
-    docs = CORPUS if CORPUS.is_dir() else REPO / "eval" / "agreements"
-    res = CliRunner().invoke(
-        cli, ["--db", str(real_warehouse), "ingest", str(docs), "--registry", str(reg)]
-    )
+    res = CliRunner().invoke(cli, ["--db", str(db), "ingest", str(docs), "--registry", str(reg)])
     assert res.exit_code == 0, res.stderr
     return reg
+
+
+@pytest.fixture(scope="session")
+def registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs = CORPUS if CORPUS.is_dir() else REPO / "eval" / "agreements"
+    return _ingest(real_warehouse, docs, tmp_path_factory.mktemp("registry") / "reg.duckdb")
 
 
 def _serve(app: Any) -> Iterator[str]:
@@ -300,18 +301,9 @@ supply.
 
 @pytest.fixture(scope="module")
 def evil_registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from click.testing import CliRunner
-
-    from critmin.cli import cli
-
     tmp = tmp_path_factory.mktemp("evil")
     (tmp / "evil.md").write_text(EVIL, encoding="utf-8")
-    reg = tmp / "agreements.duckdb"
-    res = CliRunner().invoke(
-        cli, ["--db", str(real_warehouse), "ingest", str(tmp / "evil.md"), "--registry", str(reg)]
-    )
-    assert res.exit_code == 0, res.stderr
-    return reg
+    return _ingest(real_warehouse, tmp / "evil.md", tmp / "agreements.duckdb")
 
 
 @pytest.fixture(scope="module")
