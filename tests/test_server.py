@@ -55,6 +55,8 @@ def test_405_says_which_methods_are_allowed(api_client: TestClient) -> None:
         assert r.status_code == 405 and r.headers["allow"] == "GET", (url, r.headers)
         _secure(r)
     assert error_message(api_client.delete("/api/agreements"), 405)
+    static = api_client.post("/static/critmin.css")
+    assert static.status_code == 405 and static.headers["allow"] == "GET, HEAD"
 
 
 def test_unknown_parameters_are_refused(api_client: TestClient) -> None:

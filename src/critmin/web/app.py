@@ -126,6 +126,8 @@ def create_app(
         response = _error(request, exc.status_code, "HTTPException", str(exc.detail))
         for k, v in (exc.headers or {}).items():  # e.g. a 405's Allow
             response.headers[k] = v
+        if exc.status_code == 405 and "allow" not in response.headers:
+            response.headers["allow"] = "GET, HEAD"  # /static says 405 without Allow
         return response
 
     @app.get("/api/health", responses=BASE)
