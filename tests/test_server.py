@@ -86,6 +86,10 @@ def test_the_cache_is_bounded_in_bytes(tiny_built: Tiny) -> None:
     assert last.headers["x-critmin-cache"] == "hit"  # recent entries are kept
     first = client.get("/api/exposure/KOR?year=2022&governance_threshold=-1.0")
     assert first.headers["x-critmin-cache"] == "miss"  # the oldest were evicted
+    tiny_cache = TestClient(create_app(tiny_built.db, cache_bytes=1_000))
+    for _ in range(2):  # a body larger than the whole cache is served, never stored
+        r = tiny_cache.get("/api/exposure/KOR?year=2022")
+        assert r.status_code == 200 and r.headers["x-critmin-cache"] == "miss"
 
 
 def _ingest(tiny: Tiny, reg: Path, name: str) -> None:

@@ -165,7 +165,7 @@ class Guard:
         )
 
     def store(self, key: str, stamp: Stamp, body: bytes) -> None:
-        if len(body) <= ENTRY_BYTES:
+        if len(body) + ENTRY_OVERHEAD <= min(ENTRY_BYTES, self.cache.maxsize):
             self.cache[key] = (stamp, body)
 
     async def handle(self, request: Request, call_next: Handler) -> Response:
@@ -177,7 +177,9 @@ class Guard:
             return bad
         if path == "/api/health":  # liveness: always computed
             return await call_next(request)
-        key = path + "?" + urlencode(sorted(request.query_params.multi_items()))
+        # by name, keeping the order of a repeated one (``exporter=A&exporter=B``)
+        items = sorted(request.query_params.multi_items(), key=lambda kv: kv[0])
+        key = path + "?" + urlencode(items)
         stamp = registry_stamp(self.registry)
         hit = self.cache.get(key)
         if hit is not None and hit[0] == stamp:
