@@ -4,6 +4,9 @@ Warehouse build (issue #2): the target is a full build from real data within 3 m
 2 cores. Reported: median wall time of forced rebuilds in fresh processes, their peak memory,
 tidy rows built per second, and the ratio of the 180 s budget to the measured time (higher is
 better). Read-only queries are timed too, as the analytics layer will lean on them.
+Fault trials (issue #15): ``kill_build.py`` kills forced rebuilds of a copy of the warehouse at
+random points and reports trials, failures and data lost. The API load tests (``api_bench.py``)
+include 50 clients × 60 s of cache-busting requests with the server's RSS growth.
 No assertions: numbers are printed for the record, never used as a timed unit test.
 """
 
@@ -79,6 +82,10 @@ def main() -> None:
     from agreements_bench import run as run_agreements
 
     for line in run_agreements(db):
+        print(line)
+    from kill_build import run as run_kill_build
+
+    for line in run_kill_build(db):
         print(line)
     if os.environ.get("CRITMIN_BENCH_SKIP_PEER"):
         print("GeoPolRisk vs peer: skipped (CRITMIN_BENCH_SKIP_PEER set)")

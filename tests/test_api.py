@@ -37,8 +37,8 @@ def test_error_envelope(api_client: TestClient) -> None:
     )
     assert "unknown mineral" in error_message(api_client.get("/api/profile/unobtainium"), 404)
     assert "year" in error_message(api_client.get("/api/risk/KOR?year=1700"), 422)
-    assert "limit" in error_message(
-        api_client.get(f"/api/scenarios/montecarlo?importer=KOR&n={MAX_SCENARIOS + 1}"), 413
+    assert f"n: Input should be less than or equal to {MAX_SCENARIOS}" in error_message(
+        api_client.get(f"/api/scenarios/montecarlo?importer=KOR&n={MAX_SCENARIOS + 1}"), 422
     )
     error_message(api_client.get("/api/nope"), 404)
     assert "cut" in error_message(

@@ -27,35 +27,29 @@ ARTIFACTS = Path(os.environ.get("CRITMIN_ARTIFACTS") or REPO / "artifacts") / "s
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-@pytest.fixture(scope="session")
-def registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _ingest(db: Path, docs: Path, reg: Path) -> Path:
     from click.testing import CliRunner
 
     from critmin.cli import cli
 
-    reg = tmp_path_factory.mktemp("registry") / "agreements.duckdb"
-    docs = CORPUS if CORPUS.is_dir() else REPO / "eval" / "agreements"
-    res = CliRunner().invoke(
-        cli, ["--db", str(real_warehouse), "ingest", str(docs), "--registry", str(reg)]
-    )
+    res = CliRunner().invoke(cli, ["--db", str(db), "ingest", str(docs), "--registry", str(reg)])
     assert res.exit_code == 0, res.stderr
     return reg
 
 
 @pytest.fixture(scope="session")
-def server(real_warehouse: Path, registry: Path) -> Iterator[str]:
-    import uvicorn
+def registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs = CORPUS if CORPUS.is_dir() else REPO / "eval" / "agreements"
+    return _ingest(real_warehouse, docs, tmp_path_factory.mktemp("registry") / "reg.duckdb")
 
-    from critmin.web.app import create_app
+
+def _serve(app: Any) -> Iterator[str]:
+    import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(real_warehouse, registry), host="127.0.0.1", port=port, log_level="error"
-        )
-    )
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -65,6 +59,13 @@ def server(real_warehouse: Path, registry: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def server(real_warehouse: Path, registry: Path) -> Iterator[str]:
+    from critmin.web.app import create_app
+
+    yield from _serve(create_app(real_warehouse, registry))
 
 
 @pytest.fixture(scope="session")
@@ -283,3 +284,117 @@ def test_the_report_opens_offline_and_prints(
     assert "파트너십 브리프" in page.inner_text("h1")
     _font_ok(page, "카자흐스탄")
     w.check("report-KOR-KAZ-ko")
+
+
+# ---- stored XSS (issue 15): an ingested article carrying script must run nothing ------------
+EVIL = """---
+title: "Korea and Kazakhstan sign lithium MOU </SCRIPT><img src=x onerror=alert(1)>"
+date: 2025-06-01
+language: en
+publisher: "Evil Wire </ScRiPt><img src=x onerror=window.__xss=1>"
+---
+
+Korea and Kazakhstan signed a memorandum of understanding on lithium supply in Astana.
+
+KIGAM and Nazarbayev University signed a memorandum of understanding on lithium research
+&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; in Daejeon.
+
+Kazatomprom signed an agreement with KHNP on uranium </ScRiPt><img src=x onerror="window.__xss=1">
+supply.
+"""
+
+
+@pytest.fixture(scope="module")
+def evil_registry(real_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("evil")
+    (tmp / "evil.md").write_text(EVIL, encoding="utf-8")
+    return _ingest(real_warehouse, tmp / "evil.md", tmp / "agreements.duckdb")
+
+
+@pytest.fixture(scope="module")
+def evil_server(real_warehouse: Path, evil_registry: Path) -> Iterator[str]:
+    from critmin.web.app import create_app
+
+    yield from _serve(create_app(real_warehouse, evil_registry))
+
+
+class Armed(Watched):
+    """A watched page that records dialogs (alert) instead of showing them."""
+
+    def __init__(self, browser: Any, allowed: tuple[str, ...]) -> None:
+        super().__init__(browser, allowed)
+        self.dialogs: list[str] = []
+
+        def dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        self.page.on("dialog", dialog)
+
+    def open(self, url: str) -> Any:
+        """Open ``url``; assert that nothing ran, *then* that the page drew itself."""
+        page = self.page
+        page.goto(url)
+        page.wait_for_selector("body[data-ready]", timeout=60_000)
+        page.wait_for_timeout(300)  # an onerror fires once the broken image fails
+        assert self.dialogs == [], f"script ran: alert({self.dialogs})"
+        assert page.evaluate("window.__xss") is None, "script ran: window.__xss was set"
+        assert page.locator("img").count() == 0  # no element was made from the data
+        assert page.get_attribute("body", "data-ready") == "true", page.inner_text("main")
+        return page
+
+    def shown(self) -> str:
+        return str(self.page.inner_text("main"))
+
+
+def test_stored_xss_runs_nothing_on_the_dashboard(
+    browser: Any, evil_server: str, evil_registry: Path
+) -> None:
+    import httpx
+
+    rows = httpx.get(f"{evil_server}/api/agreements").json()["agreements"]
+    text = httpx.get(f"{evil_server}/api/agreements/{rows[0]['agreement_id']}").json()["text"]
+    data = repr(rows) + text
+    assert "</SCRIPT><img" in data and "</script><img" in data  # the payloads are stored
+    w = Armed(browser, (evil_server,))
+    w.open(f"{evil_server}/agreements")
+    assert "</SCRIPT><img src=x onerror=alert(1)>" in w.shown()  # shown as text
+    w.check("xss-agreements")
+    for row in rows:
+        w = Armed(browser, (evil_server,))
+        w.open(f"{evil_server}/agreements/{row['agreement_id']}")
+        shown = w.shown()
+        assert "</ScRiPt><img" in shown and "</script><img" in shown
+        w.check(f"xss-agreement-{row['agreement_id']}")
+    for lang in ("en", "ko"):
+        w = Armed(browser, (evil_server,))
+        w.open(f"{evil_server}/brief/KOR/KAZ?lang={lang}")
+        assert "onerror" in w.shown()
+        w.check(f"xss-brief-{lang}")
+
+
+def test_stored_xss_runs_nothing_in_the_standalone_brief(
+    browser: Any, real_warehouse: Path, evil_registry: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from critmin.cli import cli
+
+    html = tmp_path / "brief.html"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "--db", str(real_warehouse), "report", "--importer", "KOR", "--partner", "KAZ",
+            "--out", str(html), "--registry", str(evil_registry),
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    source = html.read_text(encoding="utf-8")
+    assert "onerror=alert(1)" in source  # the payload is in the file
+    w = Armed(browser, ("file://", "data:"))
+    page = w.open(html.as_uri())  # data-ready=true: the CSP hashes admit every inlined script
+    shown = w.shown()
+    assert 'http-equiv="Content-Security-Policy"' in source
+    assert "</script><img src=x onerror=alert(1)>" in shown
+    assert _count(page, "svg.map path.country.has-value") >= 5
+    w.check("xss-report")

@@ -6,11 +6,20 @@ world-atlas, the stylesheet, and the vendored Noto Sans KR (SIL OFL 1.1) *subset
 characters the brief uses — so it opens offline, in any browser, years later. The PDF is
 that file printed by headless Chromium (Debian's ``chromium``; ``scripts/install_browser.sh``
 installs it).
+
+The brief is passed around, and its data contains text from ingested articles, so it is safe
+by construction: the data (and the atlas) sit in non-executable ``<script
+type="application/json">`` blocks, serialised by :func:`json_for_html` with every ``<``, ``>``,
+``&``, U+2028 and U+2029 escaped — no text can close the block or open a tag; the page's own
+scripts put data into the page as text only (``textContent``/d3 ``.text``); and a strict
+Content-Security-Policy ``<meta>`` allows only the inlined scripts and stylesheet by their
+sha256 hashes, computed here, and nothing from the network.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -78,38 +87,68 @@ def _font_faces(text: str) -> str:
     return "\n".join(rules)
 
 
-def _script(js: str) -> str:
-    return "<script>\n" + js.replace("</script", "<\\/script") + "\n</script>"
+_HTML_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+_SCRIPT_BREAK = re.compile(r"</script|<!--|<script", re.IGNORECASE)
+
+
+def json_for_html(value: Any) -> str:
+    """JSON with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped as ``\\uXXXX`` (still the same
+    JSON to a parser), so it can sit inside any HTML element."""
+    return json.dumps(value, ensure_ascii=False).translate(_HTML_SAFE)
+
+
+def _data(element_id: str, value: Any) -> str:
+    return f'<script type="application/json" id="{element_id}">{json_for_html(value)}</script>'
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _script(name: str, js: str) -> str:
+    if _SCRIPT_BREAK.search(js):
+        raise CritminError(
+            f"{name} contains '</script', '<script' or '<!--', which would break out of an "
+            "inline <script>. Fix: write it as '<\\/script' / '\\x3c!--' in that file"
+        )
+    return "<script>" + js + "</script>"
+
+
+def csp(scripts: list[str], styles: list[str]) -> str:
+    """The brief's Content-Security-Policy: these inline scripts and styles, by hash; fonts
+    and images only from data: URLs; no network, no plugins, no base or form targets."""
+    return (
+        "default-src 'none'; "
+        f"script-src {' '.join(_sha256(x) for x in scripts)}; "
+        f"style-src {' '.join(_sha256(x) for x in styles)}; "
+        "font-src data:; img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def brief_html(brief: dict[str, Any], countries: list[dict[str, Any]], *, lang: str) -> str:
     """The self-contained HTML of a brief (``brief`` as returned by the brief endpoint)."""
-    data = json.dumps({"brief": brief, "countries": countries}, ensure_ascii=False)
+    data = {"brief": brief, "countries": countries}
     i18n = (STATIC / "i18n.js").read_text(encoding="utf-8")
     css = (STATIC / "critmin.css").read_text(encoding="utf-8")
-    fonts = _font_faces(data + i18n + "–·…→←")
-    atlas = (STATIC / ATLAS).read_text(encoding="utf-8")
-    scripts = []
-    for rel in SCRIPTS:
-        if rel == "pages.js":
-            scripts.append(
-                _script(
-                    "window.critmin = window.critmin || {};\n"
-                    f"critmin.inline = {data};\ncritmin.atlas = {atlas};"
-                )
-            )
-        scripts.append(_script((STATIC / rel).read_text(encoding="utf-8")))
-    page = shell(
+    fonts = _font_faces(json.dumps(data, ensure_ascii=False) + i18n + "–·…→←")
+    atlas = json.loads((STATIC / ATLAS).read_text(encoding="utf-8"))
+    code = [(STATIC / rel).read_text(encoding="utf-8") for rel in SCRIPTS]
+    style = f"\n{fonts}\n{css}\nheader.top nav, header.top .langs {{ display: none; }}\n"
+    blocks = [_data("critmin-data", data), _data("critmin-atlas", atlas)]
+    blocks += [_script(rel, js) for rel, js in zip(SCRIPTS, code, strict=True)]
+    policy = csp(code, [style])
+    return shell(
         "brief",
         lang=lang,
         path=f"/brief/{brief['importer']}/{brief['partner']}",
         twin="",
         params={"importer": brief["importer"], "partner": brief["partner"]},
-        styles=f"<style>\n{fonts}\n{css}\nheader.top nav, header.top .langs {{ display: none; }}"
-        "\n</style>",
-        scripts="\n".join(scripts),
+        head=f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+        styles=f"<style>{style}</style>",
+        scripts="\n".join(blocks),
     )
-    return page
 
 
 def find_chromium() -> str:

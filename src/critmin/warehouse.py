@@ -1,8 +1,12 @@
 """Read-only access to a built warehouse.
 
-Readers (the CLI's ``sql`` and ``summary``, later the API and web server) open the DuckDB file
-with ``read_only=True``: DuckDB then rejects every write, so a query can never change the
-warehouse. Only :mod:`critmin.build` writes, atomically.
+Readers (the CLI's ``sql`` and ``summary``, the API and web server) open the DuckDB file with
+``read_only=True`` *and* :data:`SANDBOX`: no file system or network access beyond the database
+file (so no ``ATTACH`` of another file, no ``COPY``/``EXPORT``, no ``read_csv('/etc/passwd')``),
+no extension install or load, and the configuration locked so no ``SET`` can undo it. A query
+can therefore neither change the warehouse nor reach anything else. ``critmin sql`` also
+refuses, before running anything, every statement that is not a ``SELECT`` or ``EXPLAIN``
+(:func:`check_read_only`). Only :mod:`critmin.build` writes, atomically.
 """
 
 from __future__ import annotations
@@ -16,6 +20,65 @@ import duckdb
 
 from critmin.errors import QueryError, WarehouseMissingError
 
+# DuckDB settings of every reader connection ("Securing DuckDB" in DuckDB's manual), applied
+# with SET in this order: lock_configuration last, so that no query can change them back.
+SANDBOX: dict[str, bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN")
+
+
+def _locked(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute("SELECT current_setting('lock_configuration')").fetchone()
+    return bool(row and row[0])
+
+
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the DuckDB file ``path`` inside :data:`SANDBOX`.
+
+    The settings are applied with ``SET`` rather than ``config=`` because they are
+    database-wide: every connection this process has to the same file shares them (so a plain
+    read-only connection opened elsewhere in the process does not conflict, and is sandboxed
+    too), and they last until the last connection to the file closes.
+    """
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if not _locked(con):
+            for name, value in SANDBOX.items():
+                con.execute(f"SET {name} = {'true' if value else 'false'}")
+    except duckdb.Error:
+        if not _locked(con):  # not another thread having locked it first
+            con.close()
+            raise
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_read_only(sql: str) -> None:
+    """Raise QueryError unless every statement of ``sql`` is a SELECT or an EXPLAIN."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise QueryError(f"query failed: {first}") from exc
+    for st in statements:
+        kind = st.type.name
+        if kind not in ALLOWED_STATEMENTS:
+            words = " ".join(st.query.split())
+            words = words if len(words) <= 60 else words[:59] + "…"
+            raise QueryError(
+                f"refused: {kind} statement ({words!r}); critmin sql runs read-only "
+                f"{' and '.join(ALLOWED_STATEMENTS)} statements on the warehouse only, with "
+                "no file, network, ATTACH, COPY, EXPORT, INSTALL/LOAD or SET. Fix: query the "
+                "warehouse's tables with SELECT (e.g. SELECT * FROM tidy.trade LIMIT 5)"
+            )
+
 
 @contextlib.contextmanager
 def connect(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -26,7 +89,7 @@ def connect(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             f"`make run`), or pass --db / set CRITMIN_DB"
         )
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_read_only(db)
     except duckdb.Error as exc:
         raise WarehouseMissingError(f"cannot open warehouse {db}: {exc}") from exc
     try:
@@ -50,6 +113,7 @@ def query(db: Path, sql: str, *, limit: int | None = None) -> QueryResult:
             "empty query. Fix: pass a SELECT statement, e.g. "
             'critmin sql "SELECT count(*) FROM tidy.trade"'
         )
+    check_read_only(sql)
     with connect(db) as con:
         try:
             rel = con.execute(sql)
@@ -63,6 +127,11 @@ def query(db: Path, sql: str, *, limit: int | None = None) -> QueryResult:
                 raise QueryError(
                     f"the warehouse is read-only here: {first}. Fix: data change "
                     f"through the sources and `critmin build`"
+                ) from exc
+            if isinstance(exc, duckdb.PermissionException) or "locked" in first:
+                raise QueryError(
+                    f"refused: {first}. critmin sql reads the warehouse only (no files, "
+                    "network, extensions or settings). Fix: query the warehouse's tables"
                 ) from exc
             raise QueryError(f"query failed: {first}") from exc
     return QueryResult(columns, rows)

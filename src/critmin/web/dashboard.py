@@ -54,9 +54,11 @@ def shell(
     params: dict[str, Any],
     styles: str | None = None,
     scripts: str | None = None,
+    head: str = "",
 ) -> str:
     """The HTML of one page. ``styles``/``scripts`` replace the /static links (the report
-    passes inline copies); ``path`` is the page's own URL, used by the language switch."""
+    passes inline copies, and a CSP ``<meta>`` as ``head``); ``path`` is the page's own URL,
+    used by the language switch."""
     lang = lang if lang in ("en", "ko") else "en"
     esc = html.escape
     if styles is None:
@@ -74,6 +76,7 @@ def shell(
 <html lang="{lang}">
 <head>
 <meta charset="utf-8">
+{head}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>critmin</title>
 {styles}

@@ -20,7 +20,8 @@ from fastapi import FastAPI, Query
 from critmin import lookup
 from critmin.analytics import concentration as conc
 from critmin.api import Critmin
-from critmin.errors import WarehouseMissingError
+from critmin.web.guard import errors
+from critmin.web.store import read_store
 
 Lang = Literal["en", "ko"]
 
@@ -31,8 +32,7 @@ def registry_rows(registry: Path | None) -> list[dict[str, Any]]:
 
     if registry is None or not registry.is_file():
         return []
-    with duckdb.connect(str(registry), read_only=True) as reg:
-        return list_agreements(reg)
+    return read_store(registry, list_agreements)
 
 
 def brief_data(
@@ -87,9 +87,10 @@ def countries(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def register(app: FastAPI, session: Callable[[str], Critmin], registry: Path | None) -> None:
     """Add the dashboard's extra JSON endpoints to ``app``."""
 
-    @app.get("/api/minerals")
-    def minerals() -> dict[str, Any]:
-        """Minerals with names, kind, critical-list memberships and whether they are traded."""
+    @app.get("/api/minerals", responses=errors(422, 500))
+    def minerals(lang: Lang = "en") -> dict[str, Any]:
+        """Minerals with names, kind, critical-list memberships and whether they are traded
+        (both names always; ``lang`` is accepted for the dashboard's sake)."""
         cm = session("en")
         rows = cm.con.execute(
             """
@@ -108,16 +109,17 @@ def register(app: FastAPI, session: Callable[[str], Critmin], registry: Path | N
             ),
         }
 
-    @app.get("/api/countries")
-    def country_list() -> dict[str, Any]:
-        """Countries and territories with ISO3, ISO numeric and English/Korean names."""
+    @app.get("/api/countries", responses=errors(422, 500))
+    def country_list(lang: Lang = "en") -> dict[str, Any]:
+        """Countries and territories with ISO3, ISO numeric and English/Korean names (both
+        names always; ``lang`` is accepted for the dashboard's sake)."""
         cm = session("en")
         return {
             "countries": countries(cm.con),
             "sources": cm.sources(["critmin_reference/countries.csv"]),
         }
 
-    @app.get("/api/profile/{mineral}/series")
+    @app.get("/api/profile/{mineral}/series", responses=errors(400, 404, 422, 500))
     def profile_series(
         mineral: str,
         stage: Literal["mining", "refining"] | None = None,
@@ -136,21 +138,18 @@ def register(app: FastAPI, session: Callable[[str], Critmin], registry: Path | N
             "sources": cm.sources(lineage),
         }
 
-    @app.get("/api/agreements/{agreement_id}")
+    @app.get("/api/agreements/{agreement_id}", responses=errors(400, 404, 422, 500, 503))
     def agreement(agreement_id: int, lang: Lang = "en") -> dict[str, Any]:
         """One agreement with its evidence spans and the text of its source document."""
         from critmin.agreements.registry import get_agreement
 
-        if registry is None or not registry.is_file():
-            raise WarehouseMissingError("no agreements registry. Fix: run `critmin ingest`")
         cm = session(lang)
-        with duckdb.connect(str(registry), read_only=True) as reg:
-            a = get_agreement(reg, agreement_id)
+        a = read_store(registry, lambda reg: get_agreement(reg, agreement_id))
         a["country_names"] = [cm.names.country(c) for c in a["countries"]]
         a["mineral_names"] = [cm.names.mineral(m) for m in a["minerals"]]
         return {**a, "sources": [{"id": "agreements_registry", "path": str(registry)}]}
 
-    @app.get("/api/brief/{importer}/{partner}")
+    @app.get("/api/brief/{importer}/{partner}", responses=errors(400, 404, 422, 500, 503))
     def brief(
         importer: str,
         partner: str,

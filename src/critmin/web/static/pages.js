@@ -2,6 +2,14 @@
  * The same renderers draw the self-contained brief, which carries its data inline. */
 window.critmin = window.critmin || {};
 (function (C) {
+  // The standalone brief carries its data in type="application/json" script blocks: parsed
+  // as JSON, never run. Every data string reaches the page as text (textContent, d3 .text).
+  const block = (id) => {
+    const el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : undefined;
+  };
+  C.inline = C.inline || block("critmin-data");
+  C.atlas = C.atlas || block("critmin-atlas");
   const body = document.body;
   const lang = body.dataset.lang === "ko" ? "ko" : "en";
   const T = (k) => C.i18n[lang][k] ?? k;
