@@ -28,10 +28,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "install_spark: no virtual environment at $VENV. Fix: run make setup first" >&2
   exit 1
 fi
-if "$VENV/bin/python" -c "import pyspark, sqlglot" >/dev/null 2>&1; then
+if "$VENV/bin/python" -c "import pyspark, sqlglot, pandas" >/dev/null 2>&1; then
   echo "install_spark: pyspark $("$VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)') already installed" >&2
   exit 0
 fi
-echo "install_spark: installing critmin[spark] (pyspark, sqlglot) into $VENV" >&2
+echo "install_spark: installing critmin[spark] (pyspark, pandas, sqlglot) into $VENV" >&2
 "$VENV/bin/python" -m pip install --quiet -e '.[spark]'
 "$VENV/bin/python" -c 'import pyspark; print("install_spark: pyspark", pyspark.__version__)' >&2

@@ -263,13 +263,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios
+    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios, cli_spark
 
     for cmd in [
         *cli_analytics.COMMANDS,
         *cli_agreements.COMMANDS,
         *cli_scenarios.COMMANDS,
         *cli_report.COMMANDS,
+        *cli_spark.COMMANDS,
     ]:
         cli.add_command(cmd)
 

@@ -1,0 +1,113 @@
+"""The Spark side of the command line: ``critmin ingest --engine spark`` (run from
+:mod:`critmin.cli_agreements`) and ``critmin registry merge``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from critmin.render import Format, format_option, render
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("duckdb", "spark")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: embedded (default); spark: Apache Spark (scripts/install_spark.sh).",
+)
+master_option = click.option(
+    "--master",
+    default=None,
+    metavar="URL",
+    help="Spark master (local[2], spark://host:7077, yarn, k8s://…; env CRITMIN_SPARK_MASTER; "
+    "default local[*]).",
+)
+
+
+def spark_ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    out: str | None,
+    master: str | None,
+    max_bytes: int,
+    partitions: int | None,
+    fmt: Format,
+) -> None:
+    """``critmin ingest --engine spark``: Parquet under --out, a summary on stdout."""
+    from critmin.cli_agreements import _extractor
+    from critmin.errors import ConfigError
+    from critmin.spark import session
+    from critmin.spark.ingest import ingest
+
+    if not out:
+        raise ConfigError(
+            "--engine spark writes Parquet and needs --out DIR. Fix: add --out DIR, then "
+            "`critmin registry merge DIR`"
+        )
+    ex = _extractor(ctx)
+    spark = session(master)
+    res = ingest(
+        spark, [Path(p) for p in paths], Path(out), ex, max_bytes=max_bytes, partitions=partitions
+    )
+    data: dict[str, Any] = {
+        "out": str(res.out),
+        "documents": res.documents,
+        "agreements": res.agreements,
+        "failed": [{"document": p, "message": m} for p, m in res.failed],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        rows = [[p, "failed", m] for p, m in res.failed]
+        click.echo(render(["document", "status", "message"], rows, fmt), nl=False)
+    click.echo(
+        f"{res.documents} documents extracted, {res.agreements} agreements, written to "
+        f"{res.out} (documents, agreements, parties, evidence by year)"
+        + (f"; {len(res.failed)} failed (see the table)" if res.failed else "")
+        + f". Next: critmin registry merge {res.out}",
+        err=True,
+    )
+    if res.failed:
+        ctx.exit(1)
+
+
+@click.group()
+def registry() -> None:
+    """The agreements registry: load Spark ingest output into it."""
+
+
+@registry.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--registry", "registry_file", default=None, help="Registry file (env CRITMIN_REGISTRY)."
+)
+@format_option
+def merge(out: str, registry_file: str | None, fmt: Format) -> None:
+    """Load OUT (from `critmin ingest --engine spark --out OUT`) into the registry; documents
+    already there (same sha256) are skipped, so merging twice adds nothing."""
+    from critmin import settings
+    from critmin.agreements.registry import open_registry
+    from critmin.spark.merge import merge as run_merge
+
+    with open_registry(settings.registry_path(registry_file)) as con:
+        res = run_merge(con, Path(out))
+    data = {
+        "added": res.documents,
+        "already_ingested": res.skipped,
+        "failed_in_output": res.failed,
+        "agreements": res.agreements,
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render(list(data), [list(data.values())], fmt), nl=False)
+
+
+COMMANDS = [registry]
