@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from critmin.cli_spark import engine_option, master_option, spark_tables_option, use_engine
 from critmin.lookup import LANGS
 from critmin.render import Format, format_option, render
 
@@ -126,6 +127,9 @@ def profile(
 )
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def exposure(
     ctx: click.Context,
@@ -136,9 +140,14 @@ def exposure(
     governance_threshold: float,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
-    """IMPORTER's suppliers by mineral and stage: shares, import HHI, governance, reliance."""
+    """IMPORTER's suppliers by mineral and stage: shares, import HHI, governance, reliance.
+    --engine spark runs the metric SQL on Apache Spark (same rows, same order)."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.exposure(
             importer,
             mineral=mineral,

@@ -111,3 +111,31 @@ def merge(out: str, registry_file: str | None, fmt: Format) -> None:
 
 
 COMMANDS = [registry]
+
+
+spark_tables_option = click.option(
+    "--spark-tables",
+    default=None,
+    metavar="DIR|catalog",
+    help="--engine spark: tables from DIR/<schema>/<table> Parquet or the Spark catalogue "
+    "(default: the warehouse, exported to Parquet once).",
+)
+
+
+def use_engine(cm: Any, engine: str, master: str | None, tables: str | None) -> None:
+    """Run ``cm``'s metric queries on Spark (``engine == 'spark'``); DuckDB otherwise."""
+    if engine != "spark":
+        return
+    from critmin.spark import session
+    from critmin.spark.metrics import portable_queries
+    from critmin.spark.sql import SparkConnection, Tables
+
+    spark = session(master)
+    db = Path(
+        cm.con.execute("SELECT path FROM duckdb_databases() WHERE NOT internal LIMIT 1").fetchone()[
+            0
+        ]
+    )
+    cm.con = SparkConnection(
+        cm.con, spark, Tables(spark, cm.con, db, tables), [q.sql for q in portable_queries()]
+    )
