@@ -18,6 +18,7 @@ class MetricQuery:
     name: str
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
+    keys: tuple[int, ...] = (0,)  # the columns that identify a row (parity joins on them)
 
 
 def metric_queries() -> list[MetricQuery]:
@@ -36,23 +37,26 @@ def metric_queries() -> list[MetricQuery]:
         "indicator": "pv",
         "threshold": 0.0,
     }
-    conc = {"mineral": "lithium", "stage": None, "source": None, "year": 2022}
+    conc = {"mineral": "lithium", "stage": None, "source": None, "year": None}
     eu = {"mineral": "lithium", "wgi_year": 2022, "wgi_default": 5.0, "t_default": 1.0}
     out = [
-        MetricQuery("exposure", X._SQL.format(lookback=X.WGI_LOOKBACK_YEARS), expo),
+        MetricQuery("exposure", X._SQL.format(lookback=X.WGI_LOOKBACK_YEARS), expo, (0, 1, 2)),
         MetricQuery(
-            "net_import_reliance", X._NIR_SQL, {"c": ["KOR"], "mineral": "lithium", "year": 2022}
+            "net_import_reliance", X._NIR_SQL, {"c": ["KOR"], "mineral": "graphite", "year": 2022}
         ),
         *(
-            MetricQuery(f"concentration_{m}", C._sql(m, C._ONE_YEAR), conc)
+            MetricQuery(f"concentration_{m}", C._sql(m, C._ONE_YEAR), conc, (0, 1, 2, 3))
             for m in ("production", "reserves")
         ),
         MetricQuery("eu_wgi", E._WGI_SQL, {"wgi_year": 2022}),
         MetricQuery("eu_global", E._GLOBAL_SQL.format(wgi=E._WGI_SQL), {**eu, "scope": "global"}),
         MetricQuery(
-            "eu_trade", E._TRADE_SQL, {"mineral": "lithium", "importers": ["KOR"], "year": 2022}
+            "eu_trade",
+            E._TRADE_SQL,
+            {"mineral": "lithium", "importers": ["KOR"], "year": 2022},
+            (0, 1),
         ),
-        MetricQuery("eu_t", E._T_SQL, {"mineral": "lithium"}),
+        MetricQuery("eu_t", E._T_SQL, {"mineral": "lithium"}, (0, 1)),
         MetricQuery("geopolrisk_critmin", G._grid_sql(False)),
         MetricQuery("geopolrisk_peer", G._grid_sql(True)),
     ]

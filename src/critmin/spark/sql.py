@@ -155,7 +155,7 @@ class Tables:
             key = hashlib.sha256(
                 f"{db.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()
             ).hexdigest()
-        self.cache = (cache or Path(".critmin") / "spark") / key[:16]
+        self.cache = (cache or (db.parent if db else Path(".critmin")) / "spark-cache") / key[:16]
         self.names: dict[str, str] = {}
 
     def __getitem__(self, qualified: str) -> str:
