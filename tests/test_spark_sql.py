@@ -109,11 +109,31 @@ def test_exposure_cli_on_spark_equals_duckdb(
     assert spk.exit_code != 0 and "no Parquet for tidy." in spk.stderr  # an empty folder
     spk = CliRunner().invoke(cli, [*args, "--engine", "spark"])
     assert spk.exit_code == 0, (spk.stderr, spk.exception)
+    assert "ran on Spark" in spk.stderr
     a, b = json.loads(duck.stdout), json.loads(spk.stdout)
     assert a["exposure"] and a["exposure"][0]["suppliers"]
     assert value_diff(a, b) == []
     order = [(e["stage"], [s["iso3"] for s in e["suppliers"]]) for e in a["exposure"]]
     assert order == [(e["stage"], [s["iso3"] for s in e["suppliers"]]) for e in b["exposure"]]
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["profile", "lithium"],
+        ["profile", "cobalt", "--measure", "reserves"],
+        ["risk", "KOR", "--mineral", "cobalt", "--year", "2022", "--method", "eu"],
+    ],
+)
+def test_profile_and_eu_risk_on_spark_equal_duckdb(
+    spark: Any, real_warehouse: Path, command: list[str]
+) -> None:
+    args = ["--db", str(real_warehouse), *command, "--format", "json"]
+    duck, spk = (CliRunner().invoke(cli, a) for a in (args, [*args, "--engine", "spark"]))
+    assert duck.exit_code == 0 and spk.exit_code == 0, (duck.stderr, spk.stderr)
+    assert "ran on Spark" in spk.stderr
+    assert value_diff(json.loads(duck.stdout), json.loads(spk.stdout)) == []
 
 
 COUNTRIES = ["AUS", "CHL", "CHN", "ARG", "ZWE", "KOR", "JPN"]

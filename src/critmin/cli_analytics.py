@@ -62,6 +62,9 @@ def _pct(x: object) -> object:
 @click.option("--source", default=None, help="Only this source id (e.g. wmd, usgs_mcs).")
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def profile(
     ctx: click.Context,
@@ -72,9 +75,13 @@ def profile(
     source: str | None,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
     """Where MINERAL comes from: country shares, HHI and CR3 by stage and source."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.profile(mineral, year=year, stage=stage, measure=measure, source=source)
     cols = [
         "mineral",
@@ -223,6 +230,9 @@ def exposure(
 )
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def risk(
     ctx: click.Context,
@@ -235,9 +245,13 @@ def risk(
     ir_default: float,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
     """Supply risk of IMPORTER's minerals by GeoPolRisk and the EU CRM method."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.risk(
             importer,
             method=method,

@@ -48,6 +48,15 @@ def metric_queries() -> list[MetricQuery]:
             MetricQuery(f"concentration_{m}", C._sql(m, C._ONE_YEAR), conc, (0, 1, 2, 3))
             for m in ("production", "reserves")
         ),
+        *(
+            MetricQuery(
+                f"concentration_series_{m}",
+                C._sql(m, "TRUE"),
+                {k: v for k, v in conc.items() if k != "year"},
+                (0, 1, 2, 3),
+            )
+            for m in ("production", "reserves")
+        ),
         MetricQuery("eu_wgi", E._WGI_SQL, {"wgi_year": 2022}),
         MetricQuery("eu_global", E._GLOBAL_SQL.format(wgi=E._WGI_SQL), {**eu, "scope": "global"}),
         MetricQuery(

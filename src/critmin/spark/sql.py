@@ -227,6 +227,7 @@ class SparkConnection:
         df = self.spark.sql(to_spark(sql, params, self.tables))
         rows = [tuple(_py(v) for v in r) for r in df.collect()]
         self.ran_on_spark += 1
+        log.info("ran on Spark: %d rows (%s…)", len(rows), _key(sql)[:60])
         return _Result(rows, df.columns)
 
     def __getattr__(self, name: str) -> Any:
