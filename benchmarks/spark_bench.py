@@ -84,8 +84,7 @@ def _extraction(spark: Any, db: Path, tmp: Path) -> list[str]:
 def _analytics(spark: Any, db: Path, tmp: Path) -> list[str]:
     import duckdb
 
-    from critmin.spark.metrics import portable_queries
-    from critmin.spark.parity import join_diff
+    from critmin.spark.metrics import join_diff, portable_queries
     from critmin.spark.sql import SparkConnection, Tables
 
     big = tmp / "x10.duckdb"

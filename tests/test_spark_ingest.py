@@ -109,3 +109,54 @@ def test_records_are_extracted_like_the_plain_loop(
         }
     assert got[-1]["error"] and "no text or html" in got[-1]["error"]
     assert json.loads(got[-2]["payload"]), "the HTML record's agreement is found"
+
+
+def test_a_bad_file_is_reported_and_the_rest_merged(
+    spark: Any, tiny_built: Tiny, tmp_path: Path
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    good = sorted(CORPUS.rglob("*.md"))[1]
+    (news / "a.md").write_bytes(good.read_bytes())
+    (news / "b.md").write_bytes(b"\xff\xfe not utf-8")
+    (news / "c.md").write_bytes(good.read_bytes())  # same bytes as a.md: stored once
+    out, reg = tmp_path / "out", tmp_path / "reg.duckdb"
+    db = ["--db", str(tiny_built.db)]
+    res = CliRunner().invoke(
+        cli, [*db, "ingest", "--engine", "spark", str(news), "--out", str(out)]
+    )
+    assert res.exit_code == 1
+    assert "b.md" in res.stdout and "not UTF-8" in res.stdout and "1 failed" in res.stderr
+    merged = json.loads(
+        _ok(["registry", "merge", str(out), "--registry", str(reg), "--format", "json"]).stdout
+    )
+    assert merged["added"] == 1 and merged["already_ingested"] == 1
+    assert merged["failed_in_output"] == 1
+    local = tmp_path / "local.duckdb"
+    res = CliRunner().invoke(cli, [*db, "-q", "ingest", str(news), "--registry", str(local)])
+    assert res.exit_code == 1
+    assert _registry(reg) == _registry(local)
+
+
+def test_parquet_records_equal_json_lines(spark: Any, tiny_built: Tiny, tmp_path: Path) -> None:
+    import click
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from critmin.cli_agreements import _extractor
+    from critmin.spark.ingest import extracted
+
+    files = sorted(CORPUS.rglob("*.md"))[:3]
+    recs = [{"path": str(f), "text": f.read_text(encoding="utf-8")} for f in files]
+    (tmp_path / "n.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), "utf-8")
+    (tmp_path / "pq").mkdir()
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "pq" / "part-0.parquet")
+    ex = _extractor(click.Context(cli, obj={"db": str(tiny_built.db)}))
+
+    def rows(path: Path) -> list[dict[str, Any]]:
+        df = extracted(spark, [path], ex, max_bytes=2_000_000, partitions=1).toPandas()
+        return list(df.drop(columns=["ordinal"]).sort_values("path").to_dict("records"))
+
+    a, b = rows(tmp_path / "n.jsonl"), rows(tmp_path / "pq")
+    assert len(a) == 3 and all(r["error"] is None for r in a)
+    assert json.dumps(a, default=str) == json.dumps(b, default=str)

@@ -15,8 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from critmin.cli import cli
-from critmin.spark.metrics import NOT_PORTABLE, metric_queries, portable_queries
-from critmin.spark.parity import join_diff, value_diff
+from critmin.spark.metrics import (
+    NOT_PORTABLE,
+    join_diff,
+    metric_queries,
+    portable_queries,
+    value_diff,
+)
 from critmin.spark.sql import (
     NotPortableError,
     SparkConnection,

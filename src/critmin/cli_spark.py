@@ -64,9 +64,12 @@ def spark_ingest(
     }
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
+    elif res.failed:
         rows = [[p, "failed", m] for p, m in res.failed]
         click.echo(render(["document", "status", "message"], rows, fmt), nl=False)
+    else:
+        head = ["out", "documents", "agreements", "failed"]
+        click.echo(render(head, [[str(res.out), res.documents, res.agreements, 0]], fmt), nl=False)
     click.echo(
         f"{res.documents} documents extracted, {res.agreements} agreements, written to "
         f"{res.out} (documents, agreements, parties, evidence by year)"

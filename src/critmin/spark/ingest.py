@@ -115,8 +115,8 @@ def extracted(
         )
         listing = listing.repartition(max(1, min(n, len(files))), "ordinal")
         return listing.mapInPandas(_file_mapper(bc, max_bytes), R.DOCUMENT_COLUMNS)
-    reader = spark.read.json if kind == "json" else spark.read.parquet
-    df = reader([str(p) for p in inputs])
+    names = [str(p) for p in inputs]
+    df = spark.read.json(names) if kind == "json" else spark.read.parquet(*names)
     missing = {"text", "html"} - set(df.columns)
     if len(missing) == 2:
         raise ConfigError(
@@ -134,8 +134,9 @@ def extracted(
     return df.repartition(n).mapInPandas(_record_mapper(bc), R.DOCUMENT_COLUMNS)
 
 
-def write_tables(spark: Any, docs: Any, out: Path, gazetteer: list[list[str]]) -> None:
-    """Write the four year-partitioned tables (and the gazetteer) under ``out``."""
+def write_tables(spark: Any, docs: Any, out: Path, gazetteer: list[list[str]]) -> int:
+    """Write the four year-partitioned tables (and the gazetteer) under ``out``; returns the
+    number of agreements."""
     from pyspark.sql import functions as F
 
     docs = docs.persist()
@@ -166,7 +167,9 @@ def write_tables(spark: Any, docs: Any, out: Path, gazetteer: list[list[str]]) -
     spark.createDataFrame(
         gazetteer, "id string, name_en string, name_ko string, iso3 string, kind string"
     ).coalesce(1).write.mode(mode).parquet(str(out / "organizations"))
+    n = int(ag.count())
     ag.unpersist()
+    return n
 
 
 def ingest(
@@ -181,11 +184,10 @@ def ingest(
     """Extract ``inputs`` on Spark and write the Parquet tables under ``out``."""
     gazetteer = [R._org(o) for o in ex.res.orgs.values()]
     docs = extracted(spark, inputs, ex, max_bytes=max_bytes, partitions=partitions)
-    write_tables(spark, docs, out, gazetteer)
+    n_agreements = write_tables(spark, docs, out, gazetteer)
     stats = spark.read.parquet(str(out / "documents")).select("path", "error", "sha256")
     rows = stats.collect()
     failed = sorted((r["path"], r["error"]) for r in rows if r["error"] is not None)
-    n_agreements = spark.read.parquet(str(out / "agreements")).count()
     docs.unpersist()
     (out / "_critmin.json").write_text(
         json.dumps({"tables": [*TABLES, "organizations"], "documents": len(rows)}) + "\n"

@@ -20,6 +20,18 @@ import duckdb
 
 from critmin.errors import ConfigError
 
+_EMPTY = {
+    "agreements": "(SELECT NULL::VARCHAR AS sha256, NULL::INTEGER AS agreement_no, "
+    "NULL::VARCHAR AS instrument, NULL::VARCHAR AS status, NULL::VARCHAR AS signed_on, "
+    "NULL::VARCHAR[] AS parties, NULL::VARCHAR[] AS countries, NULL::VARCHAR[] AS minerals, "
+    "NULL::VARCHAR[] AS stages, NULL::VARCHAR[] AS sectors, NULL::VARCHAR AS clauses, "
+    "NULL::INTEGER AS year LIMIT 0)",
+    "evidence": "(SELECT NULL::VARCHAR AS sha256, NULL::INTEGER AS agreement_no, "
+    "NULL::INTEGER AS evidence_no, NULL::VARCHAR AS field, NULL::VARCHAR AS value, "
+    "NULL::VARCHAR AS sentence, NULL::INTEGER AS start_char, NULL::INTEGER AS end_char, "
+    "NULL::INTEGER AS year LIMIT 0)",
+}
+
 
 @dataclass(frozen=True)
 class MergeResult:
@@ -33,6 +45,12 @@ class MergeResult:
 
 def _table(out: Path, name: str) -> str:
     d = out / name
+    if (
+        name in ("agreements", "evidence")
+        and (d / "_SUCCESS").exists()
+        and not any(d.rglob("*.parquet"))
+    ):  # Spark writes no file for an empty partitioned table
+        return f"(SELECT * FROM {_EMPTY[name]})"
     if not d.is_dir() or not any(d.rglob("*.parquet")):
         raise ConfigError(
             f"{out} has no {name} table ({d}/…parquet). Fix: pass the --out folder of "
