@@ -85,18 +85,20 @@ def merge(con: duckdb.DuckDBPyConnection, out: Path) -> MergeResult:
     ).fetchall():
         evidence.setdefault((e[0], e[1]), []).append(e[2:])
     orgs = {g["id"]: tuple(g.values()) for g in gaz}
+    for d in docs:  # the union the local engine stores, written once (not once per document)
+        if d["error"] is None:
+            orgs.update((o[0], tuple(o)) for o in json.loads(d["organizations"]))
+    con.executemany(
+        "INSERT OR REPLACE INTO organizations VALUES (?, ?, ?, ?, ?)", list(orgs.values())
+    )
     added = skipped = n_agreements = 0
     for d in docs:
         if d["error"] is not None:
             continue
-        for o in json.loads(d["organizations"]):
-            orgs[o[0]] = tuple(o)
         if con.execute("SELECT 1 FROM documents WHERE sha256 = ?", [d["sha256"]]).fetchone():
             skipped += 1
             continue
-        n_agreements += _store(
-            con, d, list(orgs.values()), agreements.get(d["sha256"], []), evidence
-        )
+        n_agreements += _store(con, d, agreements.get(d["sha256"], []), evidence)
         added += 1
     failed = sum(1 for d in docs if d["error"] is not None)
     return MergeResult(added, skipped, failed, n_agreements)
@@ -105,13 +107,11 @@ def merge(con: duckdb.DuckDBPyConnection, out: Path) -> MergeResult:
 def _store(
     con: duckdb.DuckDBPyConnection,
     d: dict[str, Any],
-    orgs: list[tuple[Any, ...]],
     agreements: list[dict[str, Any]],
     evidence: dict[tuple[str, int], list[tuple[Any, ...]]],
 ) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.executemany("INSERT OR REPLACE INTO organizations VALUES (?, ?, ?, ?, ?)", orgs)
         row = con.execute(
             "INSERT INTO documents (sha256, path, title, date, language, publisher, url, "
             "document_count, document_count_evidence, text, ingested_at) VALUES "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -181,7 +182,7 @@ class Tables:
         out = self.cache / f"{qualified}.parquet"
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
+            tmp = out.with_suffix(f".{os.getpid()}.tmp")
             self.duck.execute(f"COPY {qualified} TO '{tmp.as_posix()}' (FORMAT parquet)")
             tmp.rename(out)
             log.info("exported %s to %s for Spark", qualified, out)
