@@ -13,7 +13,7 @@ PORT   ?= 8000
 BRIEF  := .critmin/brief-KOR-KAZ
 MIRROR := $(if $(wildcard $(SHARED)),--mirror $(SHARED),)
 
-.PHONY: setup run fetch build ingest brief serve browser test peer lint typecheck bench clean
+.PHONY: setup run fetch build ingest brief serve browser spark test peer lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,10 @@ serve: setup
 browser:
 	bash scripts/install_browser.sh
 
+# Java 17 and critmin[spark] (pyspark, sqlglot) for --engine spark and the spark-marked tests
+spark: setup
+	bash scripts/install_spark.sh
+
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks eval scripts
@@ -59,14 +63,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck fetch browser
+test: lint typecheck fetch browser spark
 	$(BIN)/python scripts/vendor_assets.py --check
 	$(BIN)/python -m pytest
 
 peer: fetch
 	$(BIN)/python -m pytest -m peer
 
-bench: build
+bench: build spark
 
 	$(BIN)/python benchmarks/run.py
 

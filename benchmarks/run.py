@@ -87,6 +87,10 @@ def main() -> None:
 
     for line in run_kill_build(db):
         print(line)
+    from spark_bench import run as run_spark
+
+    for line in run_spark(db):
+        print(line)
     if os.environ.get("CRITMIN_BENCH_SKIP_PEER"):
         print("GeoPolRisk vs peer: skipped (CRITMIN_BENCH_SKIP_PEER set)")
         return

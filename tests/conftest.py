@@ -84,3 +84,14 @@ def error_message(r: Any, status: int) -> str:
     assert set(body) == {"error"} and body["error"]["status"] == status
     assert body["error"]["message"] and body["error"]["type"]
     return str(body["error"]["message"])
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """One Spark session for the whole run, local[1] (tests marked ``spark``); raises with
+    the fix (scripts/install_spark.sh) when Java or pyspark is missing."""
+    from critmin.spark import session
+
+    s = session("local[1]", app="critmin-tests", **{"spark.sql.shuffle.partitions": "2"})
+    yield s
+    s.stop()

@@ -300,7 +300,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from critmin import cli_agreements, cli_analytics, cli_report, cli_scenarios, cli_trade
+    from critmin import (
+        cli_agreements,
+        cli_analytics,
+        cli_report,
+        cli_scenarios,
+        cli_spark,
+        cli_trade,
+    )
 
     for cmd in [
         *cli_analytics.COMMANDS,
@@ -308,6 +315,7 @@ def _register() -> None:
         *cli_agreements.COMMANDS,
         *cli_scenarios.COMMANDS,
         *cli_report.COMMANDS,
+        *cli_spark.COMMANDS,
     ]:
         cli.add_command(cmd)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from critmin.cli_spark import engine_option, master_option, spark_ingest
 from critmin.render import Format, format_option, render
 
 _SUFFIXES = {".md", ".markdown", ".html", ".htm", ".txt", ".xml", ".rss", ".atom"}
@@ -39,7 +40,13 @@ def _extractor(ctx: click.Context) -> Any:
     from critmin.warehouse import connect
 
     with connect(settings.db_path(ctx.ensure_object(dict).get("db"))) as con:
-        return Extractor(load_resources(con))
+        ex = Extractor(load_resources(con))
+    # every government up front: Extractor._government adds one on first use, and mentions
+    # snapshot the organisations when a document starts, so a document's countries would
+    # depend on the documents read before it (and differ between the local and Spark engines)
+    for iso3 in sorted(ex.res.country_labels):
+        ex._government(iso3)
+    return ex
 
 
 class _Progress:
@@ -79,6 +86,12 @@ class _Progress:
     show_default=True,
     help="Largest file read as one document.",
 )
+@engine_option
+@master_option
+@click.option("--out", default=None, help="--engine spark: folder for the Parquet output.")
+@click.option(
+    "--partitions", type=click.IntRange(min=1), default=None, help="--engine spark: tasks."
+)
 @format_option
 @click.pass_context
 def ingest(
@@ -87,11 +100,18 @@ def ingest(
     dry_run: bool,
     registry: str | None,
     max_bytes: int,
+    engine: str,
+    master: str | None,
+    out: str | None,
+    partitions: int | None,
     fmt: Format,
 ) -> None:
     """Extract agreements from news documents (Markdown, HTML pages, RSS/Atom feeds, text;
     Korean or English). Each document is extracted and stored on its own: a file that cannot
-    be read is reported and skipped, the rest are kept; the exit code is 1 when any failed."""
+    be read is reported and skipped, the rest are kept; the exit code is 1 when any failed.
+    --engine spark extracts on Spark into Parquet (--out); `critmin registry merge` loads it."""
+    if engine == "spark":
+        return spark_ingest(ctx, paths, out, master, max_bytes, partitions, fmt)
     from contextlib import nullcontext
 
     from critmin import settings

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from critmin.cli_spark import engine_option, master_option, spark_tables_option, use_engine
 from critmin.lookup import LANGS
 from critmin.render import Format, format_option, render
 from critmin.tidy.dimensions import HS_STAGES
@@ -62,6 +63,9 @@ def _pct(x: object) -> object:
 @click.option("--source", default=None, help="Only this source id (e.g. wmd, usgs_mcs).")
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def profile(
     ctx: click.Context,
@@ -72,9 +76,13 @@ def profile(
     source: str | None,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
     """Where MINERAL comes from: country shares, HHI and CR3 by stage and source."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.profile(mineral, year=year, stage=stage, measure=measure, source=source)
     cols = [
         "mineral",
@@ -134,6 +142,9 @@ def profile(
 )
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def exposure(
     ctx: click.Context,
@@ -145,10 +156,15 @@ def exposure(
     governance_threshold: float,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
     """IMPORTER's suppliers by mineral and stage (or product): shares, import HHI,
-    governance, reliance, the trade source of each row, and the cells without data."""
+    governance, reliance, the trade source of each row, and the cells without data.
+    --engine spark runs the metric SQL on Apache Spark (same rows, same order)."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.exposure(
             importer,
             mineral=mineral,
@@ -241,6 +257,9 @@ def exposure(
 )
 @_format
 @_lang
+@engine_option
+@master_option
+@spark_tables_option
 @click.pass_context
 def risk(
     ctx: click.Context,
@@ -253,9 +272,13 @@ def risk(
     ir_default: float,
     fmt: Format,
     lang: str,
+    engine: str,
+    master: str | None,
+    spark_tables: str | None,
 ) -> None:
     """Supply risk of IMPORTER's minerals by GeoPolRisk and the EU CRM method."""
     with _session(ctx, lang) as cm:
+        use_engine(cm, engine, master, spark_tables)
         data = cm.risk(
             importer,
             method=method,

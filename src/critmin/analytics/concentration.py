@@ -85,7 +85,7 @@ totals AS (
     HAVING sum(q) > 0),
 shared AS (
     SELECT c.*, t.total,
-           CASE WHEN c.basis = 'share' THEN c.q ELSE c.q / t.total END AS s
+           CASE WHEN c.basis = 'share' THEN c.q ELSE c.q / nullif(t.total, 0) END AS s
       FROM chosen c JOIN totals t USING (source_id, basis, stage, year)),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY source_id, basis, stage, year
@@ -96,7 +96,7 @@ SELECT source_id, basis, stage, year, any_value(period), any_value(total),
        coalesce(sum(s * s) FILTER (WHERE iso3 <> '{residual}'), 0),
        coalesce(sum(s) FILTER (WHERE iso3 <> '{residual}' AND rk <= 3), 0),
        coalesce(sum(s) FILTER (WHERE iso3 = '{residual}'), 0),
-       list(struct_pack(iso3 := iso3, q := q, s := s) ORDER BY rk),
+       list_sort(list(struct_pack(rk := rk, iso3 := iso3, q := q, s := s))),
        list_sort(list_distinct(flatten(list(lineage))))
   FROM ranked
  GROUP BY source_id, basis, stage, year

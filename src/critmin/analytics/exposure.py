@@ -137,7 +137,7 @@ tot AS (
     SELECT mineral_id, grp, year, sum(q) AS tq, sum(v) AS tv, coalesce(sum(v_noq), 0) AS vnq
       FROM flows GROUP BY ALL HAVING sum(v) > 0),
 sh AS (
-    SELECT f.*, t.tq, t.tv, t.vnq, f.q / nullif(t.tq, 0) AS sq, f.v / t.tv AS sv, w.wgi,
+    SELECT f.*, t.tq, t.tv, t.vnq, f.q / nullif(t.tq, 0) AS sq, f.v / nullif(t.tv, 0) AS sv, w.wgi,
            w.wgi_year
       FROM flows f JOIN tot t USING (mineral_id, grp, year)
       LEFT JOIN wgi w USING (mineral_id, grp, year, iso3))
@@ -146,9 +146,9 @@ SELECT mineral_id, any_value(stage), year, list_sort(list_distinct(flatten(list(
        sum(sq * sq), sum(sv * sv),
        coalesce(sum(sq) FILTER (WHERE wgi < $threshold), 0),
        coalesce(sum(sv) FILTER (WHERE wgi < $threshold), 0),
-       coalesce(list(iso3 ORDER BY iso3) FILTER (WHERE wgi IS NULL), []),
-       list(struct_pack(iso3 := iso3, q := q, v := v, sq := sq, sv := sv, wgi := wgi,
-                        wgi_year := wgi_year) ORDER BY sv DESC, iso3),
+       coalesce(list_sort(list(iso3) FILTER (WHERE wgi IS NULL)), []),
+       list_sort(list(struct_pack(neg_sv := -sv, iso3 := iso3, q := q, v := v, sq := sq,
+                                  sv := sv, wgi := wgi, wgi_year := wgi_year))),
        list_sort(list_distinct(flatten(list(lineage)))), any_value(src), any_value(rel),
        any_value(rev), grp
   FROM sh GROUP BY mineral_id, grp, year

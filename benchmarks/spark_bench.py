@@ -1,0 +1,148 @@
+"""Spark vs the embedded engine (issue #16), printed by ``make bench``; never a timed test.
+
+1. Extraction: documents per second of the plain loop (one process) and of ``critmin ingest
+   --engine spark`` on local[2] over the same records, with the N-core estimate worked out from
+   the measured per-document cost.
+2. Analytics: the exposure query on DuckDB and on Spark SQL (local[2]) over a ×10 synthetic
+   trade table (the real tidy.trade ten times, values scaled per copy), with the parity check.
+On a 2-core machine shared with other work Spark is expected to lose; the numbers say by how much.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = int(os.environ.get("CRITMIN_BENCH_SPARK_DOCS", "240"))
+COPIES = 10
+
+
+def _records(n: int) -> list[dict[str, Any]]:
+    corpus = REPO.parent / "shared" / "corpus"
+    paths = sorted(corpus.rglob("*.md")) or sorted((REPO / "eval" / "agreements").glob("*.md"))
+    paths = [p for p in paths if p.name.lower() != "readme.md"]
+    texts = [(str(p), p.read_text(encoding="utf-8")) for p in paths]
+    return [{"path": f"{texts[i % len(texts)][0]}#{i}", "text": texts[i % len(texts)][1]}
+            for i in range(n)]  # fmt: skip
+
+
+def _extraction(spark: Any, db: Path, tmp: Path) -> list[str]:
+    from critmin.agreements.extract import Extractor
+    from critmin.agreements.resources import load_resources
+    from critmin.agreements.text import sentences
+    from critmin.spark import rows as R
+    from critmin.spark.ingest import extracted
+    from critmin.warehouse import connect
+
+    with connect(db) as con:
+        ex = Extractor(load_resources(con))
+    sentences("준비.", "ko")
+    recs = _records(DOCS)
+    src = tmp / "docs.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), "utf-8")
+    t0 = time.perf_counter()
+    for i, r in enumerate(recs):
+        R.record_rows(ex, r, i)
+    loop = time.perf_counter() - t0
+    warm = src.with_name("warm.jsonl")
+    warm.write_text("".join(src.read_text("utf-8").splitlines(True)[:8]), "utf-8")
+
+    def spark_run(path: Path) -> float:
+        t = time.perf_counter()
+        extracted(spark, [path], ex, max_bytes=2_000_000, partitions=4).write.format("noop").mode(
+            "overwrite"
+        ).save()
+        return time.perf_counter() - t
+
+    cold = spark_run(warm)  # worker start, broadcast, Kiwi once per worker
+    sp = spark_run(src)
+    c = loop / DOCS  # measured per-document cost on one core
+    rate1, rate2 = DOCS / loop, DOCS / sp
+    eff = rate2 / (2 * rate1)
+    per_core = rate1 * eff
+    lines = [
+        f"Spark: agreement extraction, {DOCS} documents (corpus copies), same records",
+        f"  plain loop, 1 process                         {rate1:8.1f} docs/s"
+        f" ({c * 1000:.1f} ms/doc)",
+        f"  Spark local[2], mapInPandas (warm workers)     {rate2:8.1f} docs/s ({sp:.1f} s)",
+        f"  Spark start-up on 8 documents (cold workers)   {cold:8.1f} s",
+        f"  2-core efficiency = {rate2:.1f} / (2 × {rate1:.1f})           = {eff:8.2f}",
+        f"  N cores ≈ N × {rate1:.1f} docs/s × {eff:.2f} = N × {per_core:.1f} docs/s;"
+        f" e.g. 64 cores: {64 * per_core:,.0f} docs/s,",
+        f"    10^6 documents = 10^6 × {c * 1000:.1f} ms / (64 × {eff:.2f}) ="
+        f" {1e6 * c / (64 * eff) / 60:,.1f} min (vs {1e6 * c / 3600:,.1f} h on one core)",
+    ]
+    return lines
+
+
+def _analytics(spark: Any, db: Path, tmp: Path) -> list[str]:
+    import duckdb
+
+    from critmin.spark.metrics import join_diff, portable_queries
+    from critmin.spark.sql import SparkConnection, Tables
+
+    big = tmp / "x10.duckdb"
+    with duckdb.connect(str(big)) as con:
+        con.execute(f"ATTACH '{db}' AS wh (READ_ONLY)")
+        con.execute("CREATE SCHEMA tidy")
+        for t in ("hs_products", "governance", "production"):
+            con.execute(f"CREATE TABLE tidy.{t} AS SELECT * FROM wh.tidy.{t}")
+        con.execute(
+            "CREATE TABLE tidy.trade AS SELECT t.* REPLACE (t.value_usd * (1 + k / 100) AS "
+            f"value_usd, t.quantity_t * (1 + k / 50) AS quantity_t) FROM wh.tidy.trade t, "
+            f"range({COPIES}) r(k)"
+        )
+        rows = con.execute("SELECT count(*) FROM tidy.trade").fetchone()[0]  # type: ignore[index]
+        con.execute("DETACH wh")
+    q = next(q for q in portable_queries() if q.name == "exposure")
+    params = {**q.params, "mineral": None, "year": None}  # every mineral, every year
+    with duckdb.connect(str(big), read_only=True) as con:
+        dt = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            want = con.execute(q.sql, params).fetchall()
+            dt.append(time.perf_counter() - t0)
+        tables = Tables(spark, con, big, cache=tmp / "parquet")
+        t0 = time.perf_counter()
+        for name in ("tidy.trade", "tidy.hs_products", "tidy.governance"):
+            tables[name]
+        export = time.perf_counter() - t0
+        sc = SparkConnection(con, spark, tables, [q.sql])
+        st = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            got = sc.execute(q.sql, params).fetchall()
+            st.append(time.perf_counter() - t0)
+    diff = join_diff(want, got, q.keys)
+    d, s = statistics.median(dt), statistics.median(st)
+    return [
+        f"Spark: exposure SQL, KOR × every mineral × every year, ×{COPIES} trade ({rows:,} rows)",
+        f"  DuckDB (median of 3)                          {d:8.2f} s",
+        f"  Spark SQL local[2] over Parquet (median of 3) {s:8.2f} s   (first run {st[0]:.2f} s;"
+        f" Parquet export once {export:.1f} s)",
+        f"  Spark / DuckDB                                {s / d:8.1f} x slower on 2 cores",
+        f"  parity: {len(want)} rows, {len(diff)} differences (full outer join, 1e-12 relative)",
+    ]
+
+
+def run(db: Path) -> list[str]:
+    """Both Spark benchmarks; report lines (a one-line note when Spark is not installed)."""
+    try:
+        from critmin.spark import session
+
+        spark = session("local[2]", app="critmin-bench")
+    except Exception as exc:  # pyspark or Java missing: the rest of make bench still runs
+        return [f"Spark benchmarks skipped: {exc}"]
+    with tempfile.TemporaryDirectory(prefix="critmin-spark-bench-") as d:
+        return _extraction(spark, db, Path(d)) + _analytics(spark, db, Path(d))
+
+
+if __name__ == "__main__":
+    db = Path(os.environ.get("CRITMIN_DB", REPO / ".critmin" / "critmin.duckdb"))
+    print("\n".join(run(db)))
