@@ -72,7 +72,7 @@ def test_unknown_parameters_are_refused(api_client: TestClient) -> None:
 
 
 def test_the_cache_is_bounded_in_bytes(tiny_built: Tiny) -> None:
-    limit = 60_000
+    limit = 400_000
     client = TestClient(create_app(tiny_built.db, cache_bytes=limit))
     cache = client.app.state.guard.cache  # type: ignore[attr-defined]
     sizes = []

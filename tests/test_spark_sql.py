@@ -41,7 +41,13 @@ class _Views(dict[str, str]):
 
 def test_every_metric_query_transpiles_and_parses_on_spark(spark: Any) -> None:
     names = {q.name for q in metric_queries()}
-    assert {"exposure", "net_import_reliance", "concentration_production", "eu_global"} <= names
+    assert {
+        "exposure_by_stage",
+        "exposure_by_product",
+        "net_import_reliance",
+        "concentration_production",
+        "eu_global",
+    } <= names
     for q in portable_queries():
         sql = to_spark(q.sql, q.params, _Views())
         spark_parses(spark, sql)  # Spark's parser, no tables or data needed
@@ -169,15 +175,19 @@ def _tables(flows: list[Any], gov: list[Any], prod: list[Any]) -> duckdb.DuckDBP
     con.execute("CREATE SCHEMA tidy")
     con.execute(
         "CREATE TABLE tidy.trade (year INTEGER, exporter VARCHAR, importer VARCHAR, hs6 VARCHAR,"
-        " value_usd DOUBLE, quantity_t DOUBLE, lineage VARCHAR)"
+        " value_usd DOUBLE, quantity_t DOUBLE, lineage VARCHAR, source_id VARCHAR, release VARCHAR,"
+        " hs_revision VARCHAR)"
     )
-    con.executemany("INSERT INTO tidy.trade VALUES (?, ?, ?, ?, ?, ?, 'baci')", flows)
+    con.executemany(
+        "INSERT INTO tidy.trade VALUES (?, ?, ?, ?, ?, ?, 'baci', 'baci_hs92', 'V1', 'HS92')", flows
+    )
     con.execute(
         "CREATE TABLE tidy.hs_products AS SELECT * FROM (VALUES ('253090', 'lithium', "
         "'ore_concentrate', true, 'ref'), ('282520', 'lithium', 'refined_chemical', true, 'ref'),"
         " ('283691', 'lithium', 'refined_chemical', true, 'ref'), ('810520', 'cobalt', "
         "'intermediate', false, 'ref')) v(hs6, mineral_id, stage, specific, lineage)"
     )
+    con.execute("ALTER TABLE tidy.hs_products ADD COLUMN bundle VARCHAR[] DEFAULT []")
     con.execute(
         "CREATE TABLE tidy.governance (iso3 VARCHAR, year INTEGER, indicator VARCHAR, "
         "estimate DOUBLE, lineage VARCHAR)"
@@ -218,10 +228,11 @@ def test_generated_tables_give_the_same_metrics(
     con = _tables(flows, gov, prod)
     sc = _both(con, spark, tmp_path / str(next(_counter)))
     by_name = {q.name: q for q in portable_queries()}
+    expo = by_name["exposure_by_stage"]
     checks = [
-        (by_name["exposure"], {"importers": ["KOR"], "mineral": None, "year": None,
+        (expo, {"importers": ["KOR"], "mineral": None, "year": None,
                                "stage": None, "indicator": "pv", "threshold": threshold}),
-        (by_name["exposure"], {"importers": ["KOR", "JPN"], "mineral": "lithium", "year": 2022,
+        (expo, {"importers": ["KOR", "JPN"], "mineral": "lithium", "year": 2022,
                                "stage": None, "indicator": "pv", "threshold": threshold}),
         (by_name["net_import_reliance"], {"c": ["KOR"], "mineral": "lithium", "year": 2022}),
         (by_name["concentration_production"], {"mineral": "lithium", "stage": None,

@@ -40,13 +40,7 @@ def _extractor(ctx: click.Context) -> Any:
     from critmin.warehouse import connect
 
     with connect(settings.db_path(ctx.ensure_object(dict).get("db"))) as con:
-        ex = Extractor(load_resources(con))
-    # every government up front: Extractor._government adds one on first use, and mentions
-    # snapshot the organisations when a document starts, so a document's countries would
-    # depend on the documents read before it (and differ between the local and Spark engines)
-    for iso3 in sorted(ex.res.country_labels):
-        ex._government(iso3)
-    return ex
+        return Extractor(load_resources(con))
 
 
 class _Progress:

@@ -176,6 +176,10 @@ class Extractor:
 
     def __init__(self, res: Resources) -> None:
         self.res = res
+        # every government up front: made lazily, a document's parties would depend on the
+        # documents read before it (and differ between the local and Spark engines)
+        for iso3 in sorted(res.country_labels):
+            self._government(iso3)
 
     def _government(self, iso3: str) -> str | None:
         """The government of a country: the gazetteer's entry, else one made from the

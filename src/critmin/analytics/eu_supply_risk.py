@@ -88,7 +88,7 @@ WITH q AS (
     SELECT h.stage AS hs_stage, t.exporter AS iso3, sum(t.quantity_t) AS q
       FROM tidy.trade t JOIN tidy.hs_products h USING (hs6)
      WHERE h.mineral_id = $mineral AND t.year = $year AND t.quantity_t IS NOT NULL
-       AND len(h.bundle) = 0
+       AND array_length(h.bundle) = 0
        AND t.importer IN (SELECT unnest($importers::VARCHAR[]))
        AND t.exporter NOT IN (SELECT unnest($importers::VARCHAR[]))
      GROUP BY ALL)

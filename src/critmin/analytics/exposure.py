@@ -99,7 +99,7 @@ class Exposure:
 
 _CODES = {
     "stage": """SELECT hs6, mineral_id, stage, stage AS grp FROM tidy.hs_products
-     WHERE ($mineral IS NULL OR mineral_id = $mineral) AND len(bundle) = 0
+     WHERE ($mineral IS NULL OR mineral_id = $mineral) AND array_length(bundle) = 0
        AND ($stage IS NULL OR stage = $stage)""",
     "product": """SELECT hs6, CAST($mineral AS VARCHAR) AS mineral_id, stage, hs6 AS grp
       FROM tidy.hs_products

@@ -83,7 +83,7 @@ def _hs_codes(
         c
         for (c,) in con.execute(
             "SELECT hs6 FROM tidy.hs_products WHERE mineral_id = ? AND (? IS NULL OR stage = ?) "
-            "AND len(bundle) = 0 ORDER BY hs6",
+            "AND array_length(bundle) = 0 ORDER BY hs6",
             [mineral_id, stage, stage],
         ).fetchall()
     ]

@@ -48,7 +48,17 @@ def metric_queries() -> list[MetricQuery]:
     conc = {"mineral": "lithium", "stage": None, "source": None, "year": None}
     eu = {"mineral": "lithium", "wgi_year": 2022, "wgi_default": 5.0, "t_default": 1.0}
     out = [
-        MetricQuery("exposure", X._SQL.format(lookback=X.WGI_LOOKBACK_YEARS), expo, (0, 1, 2)),
+        *(
+            MetricQuery(
+                f"exposure_by_{by}",
+                X._SQL.format(
+                    lookback=X.WGI_LOOKBACK_YEARS, codes=X._CODES[by], trade=X._TRADE[by]
+                ),
+                {**expo, "stage": None},
+                (0, 1, 2, 17),
+            )
+            for by in ("stage", "product")
+        ),
         MetricQuery(
             "net_import_reliance", X._NIR_SQL, {"c": ["KOR"], "mineral": "graphite", "year": 2022}
         ),
