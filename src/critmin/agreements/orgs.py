@@ -110,7 +110,6 @@ class OrgRecognizer:
         }
         self.en_first = {w.lower() for w in _words(lexicon[("org_head_first", "en")])}
         self.ko_company = set(_words(lexicon[("company_noun", "ko")]))
-        self.titles = set(_words(lexicon[("person_title", "ko")]))
         # instrument, stage and sector words are never organisation names ("MOU가 …")
         self.not_names = [
             t.regex for key, ts in lexicon.items() if key[0] in _NOT_NAMES for t in ts
@@ -143,7 +142,7 @@ class OrgRecognizer:
         return out
 
     def _ko_candidates(self, s: Sentence) -> list[tuple[int, int, str]]:
-        toks = [t for t in s.tokens if True]
+        toks = list(s.tokens)
         out: list[tuple[int, int, str]] = []
         i = 0
         while i < len(toks):
