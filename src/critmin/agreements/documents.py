@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -297,33 +298,58 @@ def read_documents(path: Path, *, max_bytes: int = MAX_BYTES) -> list[Document]:
     suffix = path.suffix.lower()
     if _is_feed(path, source[:500]):
         return _feed_documents(path, raw)
-    if suffix in (".html", ".htm") or re.match(r"\s*<(?:!doctype html|html)\b", source[:200], re.I):
+    is_html = suffix in (".html", ".htm") or bool(
+        re.match(r"\s*<(?:!doctype html|html)\b", source[:200], re.I)
+    )
+    markdown = suffix in (".md", ".markdown")
+    return [parse_document(source, where, raw, is_html=is_html, markdown=markdown)]
+
+
+def parse_document(
+    source: str,
+    where: str,
+    raw: bytes,
+    *,
+    is_html: bool = False,
+    markdown: bool = True,
+    fields: Mapping[str, Any] | None = None,
+) -> Document:
+    """One document from its source text: an HTML page (``is_html``), Markdown with optional
+    front matter, or plain text (front matter also makes it Markdown). ``fields`` — title,
+    date, language, publisher, url, as a record or a caller knows them — take precedence
+    over what the text says."""
+    fields = {k: v for k, v in (fields or {}).items() if v is not None and v != ""}
+    if is_html:
         text, title, date, publisher, url = _html(source, where)
-        return [_finish(where, raw, text, title, date, publisher, url, {})]
-    meta, body = _front_matter(source, where)
-    if suffix in (".md", ".markdown") or meta:
-        text = _clean_markdown(body)
+        meta: dict[str, Any] = {}
     else:
-        text = "\n\n".join(
-            re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()
-        )
-    first = text.split("\n", 1)[0] if text else path.stem
-    title = str(meta.get("title") or first).strip()
-    date = _date(meta.get("date"), where)
-    links = _URL.findall(str(meta.get("url") or ""))
-    publisher = meta.get("publisher") or meta.get("facts_from")
-    return [
-        _finish(
-            where,
-            raw,
-            text,
-            title,
-            date,
-            str(publisher) if publisher else None,
-            links[0] if links else None,
-            meta,
-        )
-    ]
+        meta, body = _front_matter(source, where)
+        if markdown or meta:
+            text = _clean_markdown(body)
+        else:
+            text = "\n\n".join(
+                re.sub(r"\s+", " ", p).strip() for p in re.split(r"\n[ \t]*\n", body) if p.strip()
+            )
+        first = text.split("\n", 1)[0] if text else Path(where).stem
+        title = str(meta.get("title") or first).strip()
+        date = _date(meta.get("date"), where)
+        links = _URL.findall(str(meta.get("url") or ""))
+        url = links[0] if links else None
+        found = meta.get("publisher") or meta.get("facts_from")
+        publisher = str(found) if found else None
+    if "language" in fields:
+        meta = {**meta, "language": str(fields["language"])}
+    date = _date(fields["date"], where) if "date" in fields else date
+    return _finish(
+        where,
+        raw,
+        text,
+        str(fields.get("title", title)).strip(),
+        date,
+        str(fields["publisher"]) if "publisher" in fields else publisher,
+        str(fields["url"]) if "url" in fields else url,
+        meta,
+    )
 
 
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:

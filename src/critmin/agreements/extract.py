@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from critmin.agreements.documents import Document
-from critmin.agreements.mentions import DocMentions, read_mentions
+from critmin.agreements.mentions import DocMentions, read_mentions, readers
 from critmin.agreements.text import Gazetteer, Sentence, Term, sentences, terms
 
 INSTRUMENT_PRIORITY = (
@@ -60,6 +60,11 @@ class Organization:
     kind: str
 
 
+def government_id(iso3: str) -> str:
+    """The organisation id of a country's government (``eu`` for the European Union)."""
+    return "eu" if iso3 == "EUU" else f"gov_{iso3.lower()}"
+
+
 @dataclass
 class Resources:
     """What extraction looks names up in: organisations, countries, minerals, lexicon."""
@@ -71,7 +76,6 @@ class Resources:
     lexicon_dir: Any = None
     demonyms: Gazetteer = field(default_factory=lambda: Gazetteer([]))
     products: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    country_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def terms(self, category: str, language: str) -> list[Term]:
         return terms(category, language, self.lexicon_dir)
@@ -176,29 +180,17 @@ class Extractor:
 
     def __init__(self, res: Resources) -> None:
         self.res = res
-        # every government up front: made lazily, a document's parties would depend on the
-        # documents read before it (and differ between the local and Spark engines)
-        for iso3 in sorted(res.country_labels):
-            self._government(iso3)
+        self.readers = readers(res)  # built once: the recognizer's tables, title pattern
 
     def _government(self, iso3: str) -> str | None:
-        """The government of a country: the gazetteer's entry, else one made from the
-        country's name (every country has a government; a gazetteer row adds aliases)."""
-        gid = "eu" if iso3 == "EUU" else f"gov_{iso3.lower()}"
-        if gid not in self.res.orgs:
-            name = self.res.country_labels.get(iso3)
-            if name is None:
-                return None
-            en, ko = name
-            self.res.orgs[gid] = Organization(
-                gid, f"Government of {en}", f"{ko} 정부" if ko else "", iso3, "government"
-            )
-        return gid
+        """The government of a country (every country has one; see :func:`governments`)."""
+        gid = government_id(iso3)
+        return gid if gid in self.res.orgs else None
 
     def extract(self, doc: Document) -> Extraction:
         lang = doc.language
         sents = sentences(doc.text, lang)
-        dm = read_mentions(self.res, doc, sents)
+        dm = read_mentions(self.res, doc, sents, self.readers)
         found = self._find(doc, sents, dm)
         merged = self._merge(found)
         for a in merged:
@@ -250,12 +242,13 @@ class Extractor:
                 )
                 scope = s.text[left:right]
                 instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
+                status = self._status(doc, scope, plan_t)
                 if _hits(generic_t, s.text, left, right):
                     continue  # "양국이 맺은 계약과 업무협약": a class of instruments
                 if (
                     found
                     and len(parties) < 2
-                    and self._status(doc, scope, plan_t) == "historical"
+                    and status == "historical"
                     and found[-1].status != "historical"
                     and (found[-1].instrument != instrument if anaphoric else not parties)
                 ):
@@ -273,7 +266,7 @@ class Extractor:
                     and not same.headline
                     and not concluded
                     and not _hits(plan_t, s.text, left, right)
-                    and self._status(doc, scope, plan_t) == same.status
+                    and status == same.status
                     and self._same_topic(same, s, left, right, lang)
                 ):  # "Kazakhstan's partnership with the UK revolves around …": no new one
                     self._attach(same, s, dm, i, left, right)
@@ -283,7 +276,7 @@ class Extractor:
                         self._attach(found[-1], s, dm, i, left, right)
                     continue
                 found.append(
-                    self._agreement(doc, sents, dm, i, left, right, labels, parties, plan_t)
+                    self._agreement(doc, sents, dm, i, (left, right), instrument, status, parties)
                 )
         return found
 
@@ -373,11 +366,8 @@ class Extractor:
                 or (not orgs_all and concluded)
             )
         ):
-            nearby = [dm.country_of(p) for p in ids]
-            pool = [c for c in [*dict.fromkeys([dm.home, *dm.main_countries])] if c]
-            if ids and dm.home and dm.home not in nearby:
-                pool = [dm.home] + [c for c in pool if c != dm.home]
-            for c in pool:
+            # the article's home country first, then its most-named countries
+            for c in [c for c in dict.fromkeys([dm.home, *dm.main_countries]) if c]:
                 if len(ids) >= 2:
                     break
                 gov = self._government(c)
@@ -417,17 +407,17 @@ class Extractor:
         sents: list[Sentence],
         dm: DocMentions,
         i: int,
-        left: int,
-        right: int,
-        labels: list[str],
+        clause: tuple[int, int],
+        instrument: str,
+        status: str,
         parties: list[str],
-        plan_t: list[Term],
     ) -> Agreement:
+        """The agreement named in ``clause`` [left, right) of sentence ``i``, its fields
+        read from the clause (and clauses from the rest of its paragraph)."""
         lang = doc.language
         s = sents[i]
+        left, right = clause
         scope = s.text[left:right]
-        instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
-        status = self._status(doc, scope, plan_t)
         ev: dict[str, Any] = {"agreement": _span(s), "status": _span(s), "parties": {}}
         for p in parties:
             ev["parties"][p] = _span(s)

@@ -30,6 +30,10 @@ _PAIR_NOUN = re.compile(
     r"MOUs?|memorand(?:um|a)|roadmaps?|declarations?)\b",
     re.I,
 )
+# 한·페루, 한-몽골: "Korea and" before a country's name
+_KO_HAN_PAIR = re.compile(r"(?:^|[^가-힣])한\s*[-·‧・]\s*$")
+# instrument, stage, sector and clause words are never organisation names
+_NOT_NAME_CATEGORIES = ("instrument", "stage", "sector", "clause")
 _KO_PARTY_JOSA = frozenset(
     {
         "와",
@@ -106,9 +110,7 @@ class DocMentions:
             if not left <= c.start < right or (i, c.start) in self.consumed:
                 continue
             if self.document.language == "ko":
-                if re.search(
-                    r"(?:^|[^가-힣])한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]
-                ):
+                if _KO_HAN_PAIR.search(s.text[max(0, c.start - 3) : c.start]):
                     out.append("KOR")  # 한·페루, 한-몽골: Korea and the country
                 after = s.text[c.end : c.end + 3].lstrip()
                 if not any(after.startswith(j) for j in _KO_PARTY_JOSA) and s.text[
@@ -167,31 +169,39 @@ def _overlaps(a: Mention, b: Mention) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMentions:
+@dataclass(frozen=True)
+class Readers:
+    """What reading a document needs beyond the resources, built once per extractor."""
+
+    recognizer: OrgRecognizer
+    leader_titles: re.Pattern[str]
+
+
+def readers(res: Resources) -> Readers:
+    """The organisation recognizer and the English leader-title pattern for ``res``."""
+    lex = {
+        (c, lang): res.terms(c, lang)
+        for c in ("org_head", "org_head_first", "company_noun", *_NOT_NAME_CATEGORIES)
+        for lang in ("ko", "en")
+    }
+    rec = OrgRecognizer(res.org_names, res.country_names, res.demonyms, lex, res.mineral_names)
+    titles = [w for t in res.terms("person_title", "en") for w in t.regex.pattern.split("|")]
+    return Readers(rec, re.compile(r"\s+(?:" + "|".join(titles) + r")\b"))
+
+
+def read_mentions(
+    res: Resources, doc: Document, sents: list[Sentence], tools: Readers | None = None
+) -> DocMentions:
     """Every sentence's organisations, countries and minerals, and the document's main two
     countries (most mentioned, organisations counting for their country)."""
     from critmin.agreements.extract import Organization
 
     lang = doc.language
-    lex = {
-        (c, lang2): res.terms(c, lang2)
-        for c in (
-            "org_head",
-            "org_head_first",
-            "company_noun",
-            "person_title",
-            "instrument",
-            "stage",
-            "sector",
-            "clause",
-        )
-        for lang2 in ("ko", "en")
-    }
-    rec = OrgRecognizer(res.org_names, res.country_names, res.demonyms, lex, res.mineral_names)
-    recognised = rec.recognise(sents, lang)
+    tools = tools or readers(res)
+    rec = tools.recognizer
     organizations: dict[str, Organization] = dict(res.orgs)
     local_names: list[tuple[str, str]] = []
-    for r in recognised.values():
+    for r in rec.recognise(sents, lang):
         ko = bool(re.search(r"[\uac00-\ud7a3]", r.name))
         organizations[r.id] = Organization(
             r.id, "" if ko else r.name, r.name if ko else "", "", r.kind
@@ -199,8 +209,7 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
         local_names += [(n, r.id) for n in r.names]
     local = Gazetteer(local_names)
     dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
-    titles = [w for t in res.terms("person_title", "en") for w in t.regex.pattern.split("|")]
-    dm.leader_titles = re.compile(r"\s+(?:" + "|".join(titles) + r")\b")
+    dm.leader_titles = tools.leader_titles
     for i, s in enumerate(sents):
         b = s.bounds
         gaz = res.org_names.find(s.text, bounds=b)
@@ -231,30 +240,22 @@ def read_mentions(res: Resources, doc: Document, sents: list[Sentence]) -> DocMe
             if at is not None:
                 dm.consumed.add((i, at))
     counts: dict[str, int] = {}
+    all_counts: dict[str, int] = {}  # dicts keep first appearance
     for i, s in enumerate(sents):
         for c in dm.countries[i]:
             counts[c.id] = counts.get(c.id, 0) + 1
-            if lang == "ko" and re.search(
-                r"한\s*[-·‧・]\s*$", s.text[max(0, c.start - 3) : c.start]
-            ):
+            if lang == "ko" and _KO_HAN_PAIR.search(s.text[max(0, c.start - 3) : c.start]):
                 counts["KOR"] = counts.get("KOR", 0) + 1
         for d in dm.demonyms[i]:
             if (i, d.start) not in dm.consumed:
                 counts[d.id] = counts.get(d.id, 0) + 1
         for m in dm.orgs[i]:
+            all_counts[m.id] = all_counts.get(m.id, 0) + 1
             iso = dm.country_of(m.id)
             if iso:
                 counts[iso] = counts.get(iso, 0) + 1
     dm.main_countries = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
-    org_counts: dict[str, int] = {}
-    for i in range(len(sents)):
-        for m in dm.orgs[i]:
-            if not m.id.startswith("gov_"):
-                org_counts[m.id] = org_counts.get(m.id, 0) + 1
-    all_counts: dict[str, int] = {}
-    for i in range(len(sents)):
-        for m in dm.orgs[i]:
-            all_counts[m.id] = all_counts.get(m.id, 0) + 1  # dicts keep first appearance
+    org_counts = {k: n for k, n in all_counts.items() if not k.startswith("gov_")}
     top = sorted(all_counts.items(), key=lambda kv: -kv[1])
     # the article's home country: that of its most-named organisation with a country
     dm.home = next((iso for oid, _ in top if (iso := dm.country_of(oid))), None)

@@ -11,9 +11,10 @@ organisations are, in order of preference:
    Mines"); Korean proper-noun compounds (kiwipiepy NNP/SL morphemes written together) ending
    in an organisation head (공사, 공단, 부, 청, 그룹, 에너지 …), a name quoted after a company
    noun (호주 에너지 기업 '아이오니어'), or a bare proper noun in subject or partner position
-   (…가, …와) that is neither a person (followed by a title: 장관, 회장) nor a place.
+   (…가, …와) that is not a place (a person's name is followed by a title, 장관 or 회장,
+   not by the particle).
 
-Heads, company nouns and person titles are lexicon rows (``agreement_lexicon.csv``). A
+Heads, head-first nouns and company nouns are lexicon rows (``agreement_lexicon.csv``). A
 recognised organisation gets the id ``org:<slug of its name>``; its country comes only from
 the party itself — a nationality adjective or country prefix right before it (Australian …,
 India's …, 호주 …, 中 …) or an apposition after it (", the state-owned enterprise of
@@ -47,7 +48,6 @@ class Recognised:
     name: str
     kind: str
     names: set[str] = field(default_factory=set)
-    iso3: str | None = None
 
 
 def _words(terms: list[Term]) -> list[str]:
@@ -104,7 +104,8 @@ class OrgRecognizer:
         self.countries = countries
         self.demonyms = demonyms
         self.stop = stop_names
-        self.ko_heads = {w: t.label for t in lexicon[("org_head", "ko")] for w in _words([t])}
+        heads = {w: t.label for t in lexicon[("org_head", "ko")] for w in _words([t])}
+        self.ko_heads = sorted(heads.items(), key=lambda kv: -len(kv[0]))  # longest first
         self.en_heads = {
             w.lower(): t.label for t in lexicon[("org_head", "en")] for w in _words([t])
         }
@@ -123,7 +124,7 @@ class OrgRecognizer:
             poss = [k for k, w in enumerate(words) if re.search(r"(?:['’]s?)$", w)]
             if poss:  # "Argentina's CAMYEN", "the Philippines' MGB": the name follows
                 words = words[poss[-1] + 1 :]
-            while words and words[0].lower() in _GENERIC_FIRST | {"the"}:
+            while words and words[0].lower() in _GENERIC_FIRST:
                 words = words[1:]
             if not words:
                 continue
@@ -166,7 +167,7 @@ class OrgRecognizer:
     ) -> str | None:
         text = s.text[run[0].start : run[-1].end]
         proper = any(t.tag in ("NNP", "SL") for t in run)
-        for head, kind in sorted(self.ko_heads.items(), key=lambda kv: -len(kv[0])):
+        for head, kind in self.ko_heads:
             if text.endswith(head) and len(text) > len(head):
                 stem = text[: -len(head)]
                 if proper or len(run) >= 3 or len(stem) >= 3:
@@ -189,8 +190,8 @@ class OrgRecognizer:
         return None
 
     # ---- the document ------------------------------------------------------------------
-    def recognise(self, sents: list[Sentence], language: str) -> dict[int, Recognised]:
-        """Organisations not in the gazetteer, keyed by a stable per-document number."""
+    def recognise(self, sents: list[Sentence], language: str) -> list[Recognised]:
+        """Organisations not in the gazetteer, in order of first appearance."""
         found: dict[str, Recognised] = {}
 
         def add(name: str, kind: str, alias: str | None = None) -> None:
@@ -219,7 +220,7 @@ class OrgRecognizer:
                     and self._org_like(cand.group(1), inner)
                 ):
                     name = re.sub(r"^(?:The|the)\s+", "", cand.group(1))
-                    add(name, self._kind_of(name, language), inner)
+                    add(name, self._kind_of(name), inner)
                     short = re.sub(r"\s+(?:SE|SA|AG|Ltd|Inc|Corp|PLC|LLC|JSC)\.?$", "", inner)
                     if short != inner and len(short) >= 3:
                         found[slug(name)].names.add(short)
@@ -240,7 +241,7 @@ class OrgRecognizer:
                         key = slug(s.text[a:b].strip(" ,.'\"‘’“”"))
                         if key in found:
                             found[key].names.add(first)
-        return {i: r for i, r in enumerate(found.values())}
+        return list(found.values())
 
     def _org_like(self, name: str, acronym: str) -> bool:
         """A long form names an organisation when a word of it, or the acronym's last
@@ -259,7 +260,7 @@ class OrgRecognizer:
             return True
         return acr.replace(" ", "").upper() in name.replace(" ", "").upper()
 
-    def _kind_of(self, name: str, language: str) -> str:
+    def _kind_of(self, name: str) -> str:
         last = name.split()[-1].lower()
         if last in self.en_heads:
             return self.en_heads[last]
@@ -270,11 +271,13 @@ class OrgRecognizer:
         """A name that is a gazetteer organisation, a country or a mineral is not new."""
         if any(r.fullmatch(name) for r in self.not_names):
             return True
-        for g in (self.gaz, self.countries, self.stop):
+        for g in (self.countries, self.stop):
             hits = g.find(name)
             if hits and hits[0].start == 0 and hits[0].end == len(name):
                 return True
         hits = self.gaz.find(name)
+        if hits and hits[0].start == 0 and hits[0].end == len(name):
+            return True
         return any(
             (h.start == 0 and LEGAL.match(name[h.end :]) is not None)
             or (h.end - h.start) * 10 >= len(name) * 6

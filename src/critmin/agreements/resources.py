@@ -4,11 +4,12 @@ names and aliases (``tidy.countries``) and mineral names (``tidy.minerals``) fro
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
-from critmin.agreements.extract import Organization, Resources
+from critmin.agreements.extract import Organization, Resources, government_id
 from critmin.agreements.text import Gazetteer
 from critmin.errors import RegistryError
 from critmin.reference import reference_dir
@@ -30,6 +31,19 @@ def organizations(directory: Path | None = None) -> dict[str, Organization]:
     }
 
 
+def governments(countries: Iterable[tuple[str, str, str | None]]) -> dict[str, Organization]:
+    """A government for every country, ``(iso3, name_en, name_ko)``, all made up front so
+    a document's parties never depend on the documents read before it. A gazetteer row for
+    the same id (with aliases) takes precedence."""
+    return {
+        government_id(iso3): Organization(
+            government_id(iso3), f"Government of {en}", f"{ko} 정부" if ko else "", iso3,
+            "government",
+        )
+        for iso3, en, ko in sorted(countries)
+    }  # fmt: skip
+
+
 def _org_names(directory: Path | None) -> list[tuple[str, str]]:
     path = (directory or reference_dir()) / "organizations.csv"
     with path.open(encoding="utf-8") as fh:
@@ -49,7 +63,8 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
         "WHERE kind IN ('country', 'territory', 'supranational')"
     ).fetchall()
     country_names: list[tuple[str, str]] = []
-    labels = {iso3: (en, ko or "") for iso3, en, ko, _ in countries}
+    made = governments((iso3, en, ko) for iso3, en, ko, _ in countries)
+    orgs.update({k: v for k, v in made.items() if k not in orgs})
     for iso3, en, ko, aliases in countries:
         for n in [en, ko, *(aliases or [])]:
             if n and (len(n) > 2 or not n.isascii()):
@@ -77,7 +92,6 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
         directory,
         Gazetteer(demonyms, min_length=1),
         products,
-        labels,
     )
 
 

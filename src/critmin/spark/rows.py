@@ -48,28 +48,8 @@ def record_document(rec: dict[str, Any], where: str) -> D.Document:
     source = html if isinstance(html, str) and html.strip() else text
     if not isinstance(source, str) or not source.strip():
         raise D.DocumentError(f"{path}: the record has no text or html column with content")
-    raw = source.encode()
-    date = D._date(rec.get("date"), path) if rec.get("date") is not None else None
-    meta: dict[str, Any] = {}
-    if rec.get("language"):
-        meta["language"] = str(rec["language"])
-    if isinstance(html, str) and source is html:
-        body, title, page_date, publisher, url = D._html(html, path)
-        date = date or page_date
-    else:
-        front, rest = D._front_matter(source, path)
-        meta = {**front, **meta}
-        body = D._clean_markdown(rest)
-        title = str(front.get("title") or (body.split("\n", 1)[0] if body else path))
-        date = date or D._date(front.get("date"), path)
-        publisher, url = front.get("publisher"), None
-    title = str(rec.get("title") or title).strip()
-    publisher = rec.get("publisher") or publisher
-    url = rec.get("url") or url
-    return D._finish(
-        path, raw, body, title, date, str(publisher) if publisher else None,
-        str(url) if url else None, meta,
-    )  # fmt: skip
+    fields = {k: rec.get(k) for k in ("title", "date", "language", "publisher", "url")}
+    return D.parse_document(source, path, source.encode(), is_html=source is html, fields=fields)
 
 
 def _payload(x: Extraction, orgs: dict[str, Organization]) -> list[dict[str, Any]]:
