@@ -14,7 +14,7 @@ import pytest
 
 from conftest import Tiny
 from critmin.agreements.documents import Document, read_document, read_documents
-from critmin.agreements.extract import Extraction
+from critmin.agreements.model import Extraction
 
 
 @pytest.fixture()
@@ -209,3 +209,80 @@ def test_bad_front_matter_is_a_document_error(tmp_path: Path, front: str) -> Non
     f.write_text(f"---\n{front}\n---\nKorea and Chile signed an MOU.\n", encoding="utf-8")
     with pytest.raises(DocumentError):
         read_document(f)
+
+
+def test_headline_and_sub_headline_without_parties_are_the_articles_countries(
+    extractor: Any,
+) -> None:
+    """A headline names the deal but not its parties; a sub-headline lists more deals;
+    an instrument acronym defined once (경제동반자협정(EPA)) names it later."""
+    text = (
+        "# 한-케냐 정상회담…핵심광물 협력 MOU 체결\n\n"
+        "무역협정 협상도 시작, 유상 차관 협정 서명\n\n"
+        "한국과 케냐가 핵심광물 공급망 협력을 넓히기로 했다. 두 정상은 회담을 열고 양국 간 "
+        "핵심광물 양해각서(MOU)를 체결했다.\n\n"
+        "경제동반자협정(EPA) 논의도 첫발을 뗐다. 대통령은 케냐가 한국과 EPA 협상 개시를 "
+        "선언했다고 밝혔다."
+    )
+    x = _run(extractor, text, "ko", title="한-케냐 정상회담…핵심광물 협력 MOU 체결")
+    got = sorted((a.instrument, a.status, tuple(a.parties)) for a in x.agreements)
+    pair = ("gov_ken", "gov_kor")
+    want = [("agreement", "planned"), ("loan", "signed"), ("mou", "signed")]
+    assert got == [(*w, pair) for w in want]
+    (mou,) = [a for a in x.agreements if a.instrument == "mou"]
+    assert not mou.headline and "두 정상은" in mou.evidence["agreement"]["sentence"]
+
+
+def test_counted_instruments_are_a_class_not_one_agreement(extractor: Any) -> None:
+    text = (
+        "# 두 장관 회담…협력 분야 넓힌다\n\n"
+        "광물 등으로 협력 확대…자동차·바이오 분야 MOU 2건\n\n"
+        "한국과 사우디아라비아가 광물 분야 협력을 논의했다."
+    )
+    x = _run(extractor, text, "ko", title="두 장관 회담…협력 분야 넓힌다")
+    assert x.agreements == []
+    assert x.document_count == 2
+
+
+def test_parties_listed_in_the_next_sentence(extractor: Any) -> None:
+    text = (
+        "Orion Minerals Ltd was founded in 2018 as a joint venture of three state firms. "
+        "Its shareholders are Delta Mining Corp, Vega Resources Ltd and Sirius Metals Ltd, "
+        "in equal parts."
+    )
+    (a,) = _run(extractor, text, "en").agreements
+    assert a.instrument == "joint_venture" and a.status == "historical"
+    names = {x for p in a.parties for x in [p]}
+    assert names == {"org:delta_mining_corp", "org:vega_resources_ltd", "org:sirius_metals_ltd"}
+    assert "shareholders" in a.evidence["parties"]["org:delta_mining_corp"]["sentence"]
+    # without the listing cue, the next sentence's companies are not the parties
+    other = text.replace("Its shareholders are", "Analysts compared it with")
+    assert _run(extractor, other, "en").agreements == []
+
+
+def test_a_definite_reference_narrows_generic_minerals(extractor: Any) -> None:
+    lead = (
+        "Korea and Chile signed a partnership to fund four critical mineral exploration "
+        "projects in Chile, officials said.\n\n"
+    )
+    (a,) = _run(
+        extractor, lead + "Two of the four projects target lithium and two target copper.", "en"
+    ).agreements
+    assert a.minerals == ["copper", "lithium"]
+    # no reference back to the projects: the copper market is another matter
+    (b,) = _run(extractor, lead + "Separately, copper prices rose in London.", "en").agreements
+    assert b.minerals == ["critical_minerals"]
+
+
+def test_a_follow_up_goes_to_the_news_not_the_background(extractor: Any) -> None:
+    text = (
+        "Altai Metals Ltd signed an offtake agreement with Korea Zinc for nickel. "
+        "Altai Metals Ltd is a joint venture between Borealis Holdings Ltd and Kestrel "
+        "Mining Corp, formed in 2015. "
+        "The agreement also advances Borealis Holdings Ltd's plan to supply cobalt."
+    )
+    x = _run(extractor, text, "en")
+    (jv,) = [a for a in x.agreements if a.instrument == "joint_venture"]
+    (deal,) = [a for a in x.agreements if a.instrument == "offtake"]
+    assert jv.status == "historical" and jv.minerals == []
+    assert "cobalt" in deal.minerals

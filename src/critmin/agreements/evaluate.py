@@ -1,8 +1,9 @@
 """Score extracted agreements against hand annotations (``eval/agreements/gold.json``).
 
 Matching: within one document, a predicted and a gold agreement match when their party sets
-are equal; remaining ones match when they share at least one party and the predicted countries
-are among the gold ones. Each gold agreement matches at most one prediction (greedy, best
+are equal (among several of the same parties, the same instrument, then status, first);
+remaining ones match when they share at least one party and the predicted countries are among
+the gold ones. Each gold agreement matches at most one prediction (greedy, best
 overlap first), so a second prediction for one gold agreement is a false positive (and is
 also counted as a duplicate).
 
@@ -151,7 +152,11 @@ def _match(
             gk = [party_keys(x, names) for x in g["parties"]]
             n = _overlap(pk, gk)
             if n == len(gk) == len(pk):
-                cands.append((2.0, i, j))
+                # equal parties; ties (two agreements of the same parties) go to the same
+                # instrument, then the same status
+                tie = 0.5 * (p["instrument"] == g["instrument"])
+                tie += 0.25 * (p["status"] == g["status"])
+                cands.append((2.0 + tie, i, j))
             elif n and set(p["countries"]) <= set(g["countries"]):
                 cands.append((n / (len(pk) + len(gk) - n), i, j))
     for _, i, j in sorted(cands, key=lambda c: -c[0]):

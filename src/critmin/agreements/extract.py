@@ -24,155 +24,33 @@ Steps (both languages; patterns in ``reference/agreement_lexicon.csv``, product 
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from critmin.agreements.clues import (
+    defined_acronyms,
+    definite_nouns,
+    earlier,
+    nouns,
+    signed_on,
+)
 from critmin.agreements.documents import Document
 from critmin.agreements.mentions import DocMentions, read_mentions, readers
-from critmin.agreements.text import Gazetteer, Sentence, Term, sentences, terms
-
-INSTRUMENT_PRIORITY = (
-    "offtake",
-    "joint_venture",
-    "loan",
-    "mou",
-    "financing",
-    "roadmap",
-    "partnership",
-    "arrangement",
-    "agreement",
+from critmin.agreements.merge import finalise, merge
+from critmin.agreements.model import (
+    GENERIC_MINERALS,
+    GROUP_GAP,
+    INSTRUMENT_PRIORITY,
+    RECENT,
+    Agreement,
+    Extraction,
+    Hit,
+    Resources,
+    government_id,
 )
-GROUP_GAP = 16
-RECENT = 64  # a follow-up refers to one of the last agreements named (and work stays linear)
-GENERIC_MINERALS = ("critical_minerals", "rare_metals")
-
-
-@dataclass(frozen=True)
-class Organization:
-    """A gazetteer entry, or an organisation recognised in a document (``org:`` ids)."""
-
-    id: str
-    name_en: str
-    name_ko: str
-    iso3: str
-    kind: str
-
-
-def government_id(iso3: str) -> str:
-    """The organisation id of a country's government (``eu`` for the European Union)."""
-    return "eu" if iso3 == "EUU" else f"gov_{iso3.lower()}"
-
-
-@dataclass
-class Resources:
-    """What extraction looks names up in: organisations, countries, minerals, lexicon."""
-
-    orgs: dict[str, Organization]
-    org_names: Gazetteer
-    country_names: Gazetteer
-    mineral_names: Gazetteer
-    lexicon_dir: Any = None
-    demonyms: Gazetteer = field(default_factory=lambda: Gazetteer([]))
-    products: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-
-    def terms(self, category: str, language: str) -> list[Term]:
-        return terms(category, language, self.lexicon_dir)
-
-
-@dataclass
-class Agreement:
-    """One extracted agreement."""
-
-    parties: list[str]
-    countries: list[str]
-    instrument: str
-    status: str
-    signed_on: str | None
-    minerals: list[str] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
-    sectors: list[str] = field(default_factory=list)
-    clauses: list[dict[str, Any]] = field(default_factory=list)
-    evidence: dict[str, Any] = field(default_factory=dict)
-    surfaces: dict[str, str] = field(default_factory=dict)
-    headline: bool = False
-    kinds: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Extraction:
-    """Everything extracted from one document."""
-
-    document: Document
-    agreements: list[Agreement]
-    document_count: int | None
-    document_count_evidence: dict[str, Any] | None
-    organizations: dict[str, Organization] = field(default_factory=dict)
-
-
-def _span(s: Sentence) -> dict[str, Any]:
-    return {"sentence": s.text, "start": s.start, "end": s.end}
-
-
-Hit = tuple[str, int, int, str]
-
-
-def _hits(ts: list[Term], text: str, lo: int = 0, hi: int | None = None) -> list[Hit]:
-    out = []
-    for t in ts:
-        for m in t.regex.finditer(text, lo, len(text) if hi is None else hi):
-            out.append((t.label, m.start(), m.end(), m.group(0)))
-    return sorted(out, key=lambda h: (h[1], -h[2]))
-
-
-def _whole(ts: list[Term], s: Sentence, lo: int = 0, hi: int | None = None) -> list[str]:
-    """Labels of terms that match whole words/morphemes of ``s`` within [lo, hi)."""
-    starts, ends = s.bounds
-    return sorted({lab for lab, a, b, _ in _hits(ts, s.text, lo, hi) if a in starts and b in ends})
-
-
-_KO_DATE = re.compile(r"(?:(\d{4})년\s*)?(?:(\d{1,2})월\s*)?(\d{1,2})일")
-_MONTHS = "january february march april may june july august september october november december"
-_EN_MONTHS = {m: i for i, m in enumerate(_MONTHS.split(), start=1)}
-_EN_DATE = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r")\s+(\d{1,2})(?:,\s*(\d{4}))?", re.I)
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_KO_YM = re.compile(r"(?<!\d)((?:19|20)\d{2})년\s*(\d{1,2})월")
-_EN_MY = re.compile(r"\b(" + "|".join(_EN_MONTHS) + r")\s+(?:\d{1,2},\s*)?((?:19|20)\d{2})\b", re.I)
-
-
-def _signed_on(text: str, doc: Document) -> str | None:
-    year, month, day = None, None, None
-    m = _KO_DATE.search(text)
-    if m and (m.group(2) or (doc.date and m.group(3))):
-        year = int(m.group(1)) if m.group(1) else (doc.date.year if doc.date else None)
-        month = int(m.group(2)) if m.group(2) else (doc.date.month if doc.date else None)
-        day = int(m.group(3))
-    else:
-        e = _EN_DATE.search(text)
-        if e:
-            month, day = _EN_MONTHS[e.group(1).lower()], int(e.group(2))
-            year = int(e.group(3)) if e.group(3) else (doc.date.year if doc.date else None)
-    if year and month and day:
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
-def _earlier(scope: str, doc: Document) -> bool:
-    """The clause dates the agreement before the article: an earlier year, or month."""
-    if not doc.date:
-        return False
-    d = doc.date
-    for y, mo in _KO_YM.findall(scope):
-        if (int(y), int(mo)) < (d.year, d.month):
-            return True
-    for mo, y in _EN_MY.findall(scope):
-        if (int(y), _EN_MONTHS[mo.lower()]) < (d.year, d.month):
-            return True
-    return any(int(y) < d.year for y in _YEAR.findall(scope))
+from critmin.agreements.model import hits as _hits
+from critmin.agreements.model import span as _span
+from critmin.agreements.model import whole as _whole
+from critmin.agreements.text import Sentence, Term, sentences
 
 
 class Extractor:
@@ -192,9 +70,9 @@ class Extractor:
         sents = sentences(doc.text, lang)
         dm = read_mentions(self.res, doc, sents, self.readers)
         found = self._find(doc, sents, dm)
-        merged = self._merge(found)
+        merged = merge(found)
         for a in merged:
-            self._finalise(a)
+            finalise(a)
         count, count_ev = self._document_count(doc, sents)
         used = {p for a in merged for p in a.parties}
         orgs = {k: v for k, v in dm.organizations.items() if k in used}
@@ -205,6 +83,7 @@ class Extractor:
         lang = doc.language
         t = self.res.terms
         inst_t, conc_t, plan_t = t("instrument", lang), t("concluded", lang), t("planned", lang)
+        inst_t = inst_t + defined_acronyms(inst_t, sents, lang)
         neg_t, ana_t, sep_t = t("negation", lang), t("anaphora", lang), t("separator", lang)
         follow_t, generic_t = t("followup", lang), t("generic_reference", lang)
         found: list[Agreement] = []
@@ -225,6 +104,8 @@ class Extractor:
                     chain = s.paragraph
                 else:
                     chain = -1
+                    if found and not inst and self._narrows(found[-1], dm, i):
+                        self._attach(found[-1], s, dm, i, 0, len(s.text))
                 continue
             chain = -1
             groups = self._groups(inst, _hits(conc_t + plan_t, s.text))
@@ -271,14 +152,47 @@ class Extractor:
                 ):  # "Kazakhstan's partnership with the UK revolves around …": no new one
                     self._attach(same, s, dm, i, left, right)
                     continue
+                listed = None if anaphoric or len(parties) >= 2 else self._listed(dm, i)
+                if listed:
+                    parties = listed
                 if len(parties) < 2 or (anaphoric and found):
                     if found and (anaphoric or (len(parties) < 2 and _hits(follow_t, s.text))):
-                        self._attach(found[-1], s, dm, i, left, right)
+                        self._attach(self._target(found, dm, i), s, dm, i, left, right)
                     continue
                 found.append(
                     self._agreement(doc, sents, dm, i, (left, right), instrument, status, parties)
                 )
+                if listed:
+                    found[-1].evidence["parties"] = {p: _span(sents[i + 1]) for p in listed}
         return found
+
+    @staticmethod
+    def _narrows(a: Agreement, dm: DocMentions, i: int) -> bool:
+        """A sentence soon after an agreement named only with generic minerals ("five
+        critical mineral exploration projects") names specific ones for the same object by
+        a definite reference to a noun of the agreement's sentence ("three of the five
+        projects are lithium explorations", "이 사업은 리튬 …")."""
+        if a.status == "historical" or set(a.minerals) - set(GENERIC_MINERALS):
+            return False
+        minerals, _ = dm.minerals_in(i, 0, len(dm.sentences[i].text))
+        if not set(minerals) - set(GENERIC_MINERALS):
+            return False
+        start = a.evidence.get("agreement", {}).get("start")
+        near = [k for k in range(i - 1, max(-1, i - 4), -1) if dm.sentences[k].start == start]
+        if not near:
+            return False
+        return bool(definite_nouns(dm.sentences[i]) & nouns(dm.sentences[near[0]]))
+
+    def _listed(self, dm: DocMentions, i: int) -> list[str] | None:
+        """Parties listed by the next sentence of the paragraph ("Its shareholders are A, B
+        and C"), for an agreement named without them."""
+        if i + 1 >= len(dm.sentences) or dm.sentences[i + 1].paragraph != dm.sentences[i].paragraph:
+            return None
+        nxt = dm.sentences[i + 1]
+        if not _hits(self.res.terms("party_list", dm.document.language), nxt.text):
+            return None
+        ids = list(dict.fromkeys(m.id for m in dm.orgs[i + 1] if not dm.is_source(i + 1, m)))
+        return ids if len(ids) >= 2 else None
 
     def _same_topic(self, a: Agreement, s: Sentence, left: int, right: int, lang: str) -> bool:
         """The clause's sectors do not contradict the agreement's (a power-industry MOU is
@@ -286,25 +200,29 @@ class Extractor:
         sectors = set(_whole(self.res.terms("sector", lang), s, left, right)) - {"energy"}
         return not sectors or not a.sectors or bool(sectors & set(a.sectors))
 
-    @staticmethod
-    def _target(found: list[Agreement], dm: DocMentions, i: int) -> Agreement:
-        """The agreement a follow-up sentence is about: the latest one whose party it names,
-        else the latest that is news (not background)."""
+    def _target(self, found: list[Agreement], dm: DocMentions, i: int) -> Agreement:
+        """The agreement a follow-up sentence is about: the latest one whose party it names
+        (background, ``historical``, ones only when the sentence itself looks back), else
+        the latest that is news."""
         named = {m.id for m in dm.orgs[i]}
+        s = dm.sentences[i].text
+        back = self._status(dm.document, s, self.res.terms("planned", dm.document.language))
         for a in reversed(found[-RECENT:]):
-            if named & set(a.parties):
+            if named & set(a.parties) and (a.status != "historical" or back == "historical"):
                 return a
         return next((a for a in reversed(found[-RECENT:]) if a.status != "historical"), found[-1])
 
     @staticmethod
     def _names_parties(found: list[Agreement], dm: DocMentions, i: int) -> Agreement | None:
         """The latest agreement two of whose parties (organisations, or countries in a party
-        role for governments) the sentence names: the sentence goes on about it."""
+        role for governments) the sentence names: the sentence goes on about it. Among the
+        headline's and sub-headline's, the headline's (the article's main news)."""
         named = {m.id for m in dm.orgs[i]}
         s = dm.sentences[i]
         named |= {f"gov_{c.lower()}" for c in dm.party_countries(i, 0, len(s.text))}
-        recent = reversed(found[-RECENT:])
-        return next((a for a in recent if len(named & set(a.parties)) >= 2), None)
+        hits = [a for a in found[-RECENT:] if len(named & set(a.parties)) >= 2]
+        body = [a for a in hits if not a.headline]
+        return body[-1] if body else (hits[0] if hits else None)
 
     @staticmethod
     def _groups(inst: list[Hit], verbs: list[Hit]) -> list[tuple[list[str], int, int]]:
@@ -364,6 +282,8 @@ class Extractor:
             and (
                 _hits(self.res.terms("both_parties", lang), s.text, left, right)
                 or (not orgs_all and concluded)
+                # a headline or sub-headline omits the parties: the article's subject
+                or (not ids and (dm.is_headline(i) or dm.is_dek(i)))
             )
         ):
             # the article's home country first, then its most-named countries
@@ -393,11 +313,11 @@ class Extractor:
         a.stages = sorted(set(a.stages) | stages)
 
     def _status(self, doc: Document, scope: str, plan_t: list[Term]) -> str:
-        earlier = _earlier(scope, doc)
-        if _hits(plan_t, scope) and not earlier:
+        before = earlier(scope, doc)
+        if _hits(plan_t, scope) and not before:
             return "planned"
         hist = _hits(self.res.terms("historical", doc.language), scope)
-        if earlier or hist:
+        if before or hist:
             return "historical"
         return "signed"
 
@@ -446,8 +366,8 @@ class Extractor:
                     break
         ev.setdefault("stages", {st: _span(s) for st in sorted(stages)})
         ev["minerals"] = {m: _span(s) for m in minerals}
-        signed_on = None if status == "planned" else _signed_on(scope, doc)
-        if signed_on:
+        date = None if status == "planned" else signed_on(scope, doc)
+        if date:
             ev["signed_on"] = _span(s)
         uniq: dict[str, dict[str, Any]] = {}
         for c in clauses:
@@ -457,13 +377,13 @@ class Extractor:
             sorted({iso for p in parties if (iso := dm.country_of(p))}),
             instrument,
             status,
-            signed_on,
+            date,
             sorted(minerals),
             sorted(stages),
             sorted(sectors),
             [uniq[k] for k in sorted(uniq)],
             ev,
-            headline=dm.is_headline(i),
+            headline=dm.is_headline(i) or dm.is_dek(i),
             kinds={p: dm.kind_of(p) for p in parties},
         )
 
@@ -473,103 +393,6 @@ class Extractor:
             out.append({"type": label, "text": surface, "evidence": _span(s)})
         return out
 
-    # ---- step 5: one agreement per instrument -----------------------------------------------
-    @staticmethod
-    def _mergeable(o: Agreement, a: Agreement) -> bool:
-        po, pa = set(o.parties), set(a.parties)
-        topics = (
-            not o.sectors
-            or not a.sectors
-            or bool(set(o.sectors) & set(a.sectors) - {"energy"})
-            or bool(set(o.minerals) & set(a.minerals))
-        )
-        if o.headline or a.headline:
-            return bool(po & pa) and topics and o.status == a.status
-        if o.status != a.status or not topics:
-            return False
-        if po == pa:
-            return o.instrument == a.instrument or "agreement" in (o.instrument, a.instrument)
-        if (po < pa or pa < po) and o.instrument == a.instrument:
-            return True
-        # "한국과 몽골 정부가 … 양해각서를 맺고" then "산업부는 … 몽골 광업부 장관이 … 체결했다":
-        # the same instrument, named once by country and once by ministry
-        public = {"government", "agency", "supranational"}
-        govs = (
-            all(p.startswith("gov_") or p == "eu" for p in po)
-            or all(p.startswith("gov_") or p == "eu" for p in pa)
-        ) and all(k in public for k in {**o.kinds, **a.kinds}.values())
-        return (
-            govs
-            and len(o.countries) >= 2
-            and o.countries == a.countries
-            and o.instrument == a.instrument
-        )
-
-    def _merge(self, items: list[Agreement]) -> list[Agreement]:
-        out: list[Agreement] = []
-        index: dict[str, list[int]] = {}  # party or country set → positions in ``out``
-
-        def keys(a: Agreement) -> list[str]:
-            return [*a.parties, "countries:" + ",".join(a.countries)]
-
-        for a in items:
-            # the first few (the headline) and the most recent sharing a party or countries
-            cands = sorted(
-                {
-                    k
-                    for key in keys(a)
-                    for k in (*index.get(key, [])[:8], *index.get(key, [])[-RECENT:])
-                }
-            )
-            pos = next((k for k in cands if self._mergeable(out[k], a)), None)
-            if pos is None:
-                for key in keys(a):
-                    index.setdefault(key, []).append(len(out))
-                out.append(a)
-                continue
-            b = out[pos]
-            if b.headline and not a.headline:  # the body sentence is the better evidence
-                b.evidence, a.evidence = a.evidence, b.evidence
-                b.instrument, b.status, b.headline = a.instrument, a.status, False
-                b.signed_on = a.signed_on or b.signed_on
-            if len(a.parties) > len(b.parties) or (
-                len(a.parties) == len(b.parties)
-                and sum(p.startswith("gov_") for p in a.parties)
-                < sum(p.startswith("gov_") for p in b.parties)
-            ):  # keep the more specific party set (a ministry over its government)
-                b.parties, b.countries = a.parties, a.countries
-                b.evidence["parties"] = a.evidence.get("parties", {})
-            b.countries = sorted(set(b.countries) | set(a.countries))
-            b.minerals = sorted(set(b.minerals) | set(a.minerals))
-            b.stages = sorted(set(b.stages) | set(a.stages))
-            b.sectors = sorted(set(b.sectors) | set(a.sectors))
-            have = {c["type"] for c in b.clauses}
-            b.clauses += [c for c in a.clauses if c["type"] not in have]
-            b.signed_on = b.signed_on or a.signed_on
-            for key in ("minerals", "stages"):
-                for k, v in a.evidence.get(key, {}).items():
-                    b.evidence.setdefault(key, {}).setdefault(k, v)
-            for key in keys(b):
-                if pos not in index.setdefault(key, []):
-                    index[key].append(pos)
-        return out
-
-    def _finalise(self, a: Agreement) -> None:
-        """Most specific minerals; the critical-minerals sector; stages only for minerals."""
-        specific = [m for m in a.minerals if m not in GENERIC_MINERALS]
-        if specific:
-            a.minerals = specific
-        elif "rare_metals" in a.minerals:
-            a.minerals = ["rare_metals"]
-        for k in list(a.evidence.get("minerals", {})):
-            if k not in a.minerals:
-                del a.evidence["minerals"][k]
-        if a.minerals:
-            a.sectors = sorted(set(a.sectors) | {"critical_minerals"})
-        if "critical_minerals" not in a.sectors:
-            a.stages = []
-            a.evidence["stages"] = {}
-
     def _document_count(
         self, doc: Document, sents: list[Sentence]
     ) -> tuple[int | None, dict[str, Any] | None]:
@@ -577,5 +400,5 @@ class Extractor:
             for s in sents:
                 m = t.regex.search(s.text)
                 if m:
-                    return int(m.group(1)), _span(s)
+                    return int(next(g for g in m.groups() if g)), _span(s)
         return None, None

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from critmin.agreements.documents import Document
+from critmin.agreements.model import Organization
 from critmin.agreements.orgs import LEGAL, OrgRecognizer
 from critmin.agreements.text import Gazetteer, Mention, Sentence
 
 if TYPE_CHECKING:
-    from critmin.agreements.extract import Organization, Resources
+    from critmin.agreements.model import Resources
 
 _EN_LOCATIVE = re.compile(
     r"\b(?:in|at|near|across|throughout|into|from|of|to|within|outside|around)\s+(?:the\s+)?$",
@@ -101,6 +102,16 @@ class DocMentions:
         s = self.sentences[i]
         title = self.document.title.strip()
         return s.paragraph == 0 and bool(title) and s.text.strip("# ") in title
+
+    def is_dek(self, i: int) -> bool:
+        """The sub-headline under the headline: the second paragraph, one short line that
+        does not end as a sentence does ("… 협상 개시, EDCF 25억달러 약정")."""
+        s = self.sentences[i]
+        if s.paragraph != 1 or len(s.text) > 200:
+            return False
+        same = [x for x in self.sentences if x.paragraph == 1]
+        end = s.text.rstrip()[-1:]
+        return len(same) == 1 and end not in (".", "!", "?", "다", "요") and self.is_headline(0)
 
     def party_countries(self, i: int, left: int, right: int) -> list[str]:
         """Countries in a party role within [left, right) of sentence ``i``."""
@@ -194,8 +205,6 @@ def read_mentions(
 ) -> DocMentions:
     """Every sentence's organisations, countries and minerals, and the document's main two
     countries (most mentioned, organisations counting for their country)."""
-    from critmin.agreements.extract import Organization
-
     lang = doc.language
     tools = tools or readers(res)
     rec = tools.recognizer

@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from critmin.agreements.extract import Agreement, Extraction, Organization
+from critmin.agreements.model import Agreement, Extraction, Organization
 from critmin.errors import NotFoundError
 
 SCHEMA = """

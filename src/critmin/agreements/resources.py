@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from critmin.agreements.extract import Organization, Resources, government_id
+from critmin.agreements.model import Organization, Resources, government_id
 from critmin.agreements.text import Gazetteer
 from critmin.errors import RegistryError
 from critmin.reference import reference_dir

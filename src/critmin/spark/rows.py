@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from critmin.agreements import documents as D
-from critmin.agreements.extract import Extraction, Extractor, Organization
+from critmin.agreements.extract import Extractor
+from critmin.agreements.model import Extraction, Organization
 from critmin.agreements.registry import _evidence_rows
 
 DOCUMENT_COLUMNS = (
