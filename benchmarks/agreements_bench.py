@@ -20,7 +20,7 @@ def run(db: Path) -> list[str]:
     from critmin.agreements.extract import Extractor
     from critmin.agreements.resources import load_resources
     from critmin.agreements.text import sentences
-    from critmin.warehouse import connect
+    from critmin.warehouse.db import connect
 
     paths = sorted((REPO / "eval" / "agreements").glob("*.md"))
     corpus = REPO.parent / "shared" / "corpus"

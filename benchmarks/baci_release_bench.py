@@ -7,7 +7,7 @@ integer so codes below 100000 lose their leading zero, ``q`` right-aligned ``NA`
 20, about 1 row in 25 under a product-map code) plus the country and product code files.
 Both readers keep the product map's HS17 codes and write parquet:
 
-- critmin: :func:`critmin.releases.convert` (DuckDB ``read_csv`` → ``COPY … TO parquet``,
+- critmin: :func:`critmin.sources.releases.convert` (DuckDB ``read_csv`` → ``COPY … TO parquet``,
   memory limit 1 GB, 2 threads);
 - baseline: ``pandas.read_csv(chunksize=2_000_000)`` with fixed dtypes, filtering each chunk,
   concatenating the kept rows and writing them with ``DataFrame.to_parquet``.
@@ -47,7 +47,7 @@ _CRITMIN = (
     + """
 import json, sys, time
 from pathlib import Path
-from critmin.releases import convert, product_codes
+from critmin.sources.releases import convert, product_codes
 d = Path(sys.argv[1]); out = Path(sys.argv[2]); out.mkdir()
 t0 = time.perf_counter()
 kept, years = convert([d / "BACI_HS17_Y2022_V202601.csv"], d / "country_codes_V202601.csv",
@@ -62,7 +62,7 @@ _PANDAS = (
 import json, sys, time
 from pathlib import Path
 import pandas as pd
-from critmin.releases import product_codes
+from critmin.sources.releases import product_codes
 d = Path(sys.argv[1]); out = Path(sys.argv[2]); out.mkdir()
 keep = {int(c) for c in product_codes("HS17")}
 t0 = time.perf_counter()
@@ -83,7 +83,7 @@ print(json.dumps({"s": time.perf_counter() - t0, "kept": len(df), "rss_mib": hwm
 
 def generate(d: Path, rows: int) -> None:
     """Write a release-layout folder with ``rows`` trade rows."""
-    from critmin.releases import product_codes
+    from critmin.sources.releases import product_codes
 
     mapped = [int(c) for c in product_codes("HS17")]
     con = duckdb.connect()

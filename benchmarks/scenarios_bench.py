@@ -26,7 +26,7 @@ def _python_loop(p: list[float], shares: list[list[float]], n: int, seed: int) -
 
 def run(db: Path) -> list[str]:
     """Time the vectorised engine against the loop, then the 1,000,000-scenario target."""
-    from critmin.analytics.scenarios import montecarlo
+    from critmin.scenarios import montecarlo
 
     with duckdb.connect(str(db), read_only=True) as con:
         year = 2022

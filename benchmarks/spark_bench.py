@@ -38,7 +38,7 @@ def _extraction(spark: Any, db: Path, tmp: Path) -> list[str]:
     from critmin.agreements.text import sentences
     from critmin.spark import rows as R
     from critmin.spark.ingest import extracted
-    from critmin.warehouse import connect
+    from critmin.warehouse.db import connect
 
     with connect(db) as con:
         ex = Extractor(load_resources(con))

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from critmin.build import BuildResult, build
-from critmin.fetch import fetch_sources
-from critmin.registry import Source, load_registry
+from critmin.sources.catalog import Source, load_registry
+from critmin.sources.fetch import fetch_sources
+from critmin.warehouse.build import BuildResult, build
 from native_fixtures import make_mirror
 
 REPO = Path(__file__).resolve().parents[1]

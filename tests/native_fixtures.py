@@ -17,7 +17,7 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from critmin.registry import Source, SourceFile, load_registry
+from critmin.sources.catalog import Source, SourceFile, load_registry
 
 
 def _sha(path: Path) -> str:

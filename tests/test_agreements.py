@@ -72,7 +72,7 @@ def test_evidence_spans_point_into_the_normalised_text(tiny_built: Tiny) -> None
     from critmin.agreements.documents import read_document
     from critmin.agreements.extract import Extractor
     from critmin.agreements.resources import load_resources
-    from critmin.warehouse import connect
+    from critmin.warehouse.db import connect
 
     with connect(tiny_built.db) as con:
         ex = Extractor(load_resources(con))

@@ -150,7 +150,7 @@ def test_risk_reports_both_methods_with_sources(real_warehouse: Path) -> None:
 
 
 def test_regions_exclude_internal_trade(real_warehouse: Path) -> None:
-    from critmin.api import Critmin
+    from critmin.service.session import Critmin
 
     with Critmin(real_warehouse) as cm:
         pair = cm.exposure("KOR+JPN", mineral="lithium", year=2022)

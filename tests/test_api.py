@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import Tiny, error_message
-from critmin.fetch import sha256_file
+from critmin.sources.fetch import sha256_file
 from critmin.web.app import MAX_SCENARIOS
 
 

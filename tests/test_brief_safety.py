@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from critmin.report import brief_html, json_for_html
 from critmin.web.dashboard import SCRIPTS
+from critmin.web.report import brief_html, json_for_html
 
 PAYLOADS = [
     "</SCRIPT><img src=x onerror=alert(1)>",

@@ -72,7 +72,7 @@ def server(real_warehouse: Path, registry: Path) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    from critmin.report import find_chromium
+    from critmin.web.report import find_chromium
 
     exe = find_chromium()  # raises with the fix (scripts/install_browser.sh) when missing
     with sync_playwright() as p:

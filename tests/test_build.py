@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from conftest import Tiny
-from critmin import build as build_mod
 from critmin.errors import BuildError, SourceUnavailableError, UnmappedValueError
-from critmin.fetch import sha256_file
+from critmin.sources.fetch import sha256_file
+from critmin.warehouse import build as build_mod
 from native_fixtures import make_mirror
 
 
@@ -109,7 +109,7 @@ def test_changed_input_triggers_a_rebuild(tiny: Tiny, tmp_path: object) -> None:
 
     f = replace(other["wgi"].files[0], sha256=sha256_file(wgi), bytes=wgi.stat().st_size)
     tiny.registry["wgi"] = replace(other["wgi"], files=(f,))
-    from critmin.fetch import fetch_sources
+    from critmin.sources.fetch import fetch_sources
 
     fetch_sources([tiny.registry["wgi"]], tiny.data_dir, str(wgi.parent.parent))
     second = tiny.build()

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from conftest import Tiny
-from critmin.build import build
 from critmin.errors import BuildError
-from critmin.reference import reference_dir
+from critmin.settings import reference_dir
+from critmin.warehouse.build import build
 
 
 def _refs_with(tmp_path: Path, rows: list[dict[str, str]] | None) -> Path:

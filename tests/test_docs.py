@@ -67,3 +67,16 @@ def test_every_route_is_in_the_readme(tiny_built: Tiny) -> None:
         if path == "/favicon.ico":
             continue
         assert f"`{path}`" in readme or f"`{path}?" in readme, f"{path} is not in README.md"
+
+
+def test_every_package_is_in_the_architecture_doc() -> None:
+    """docs/architecture.md names every package and module of the layout."""
+    doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    src = REPO / "src" / "critmin"
+    for pkg in sorted(p for p in src.iterdir() if (p / "__init__.py").is_file()):
+        assert f"`{pkg.name}/`" in doc, f"package {pkg.name}/ is not in docs/architecture.md"
+        for mod in sorted(pkg.glob("*.py")):
+            if mod.name != "__init__.py" and pkg.name not in ("analytics", "spark"):
+                assert f"`{mod.name}`" in doc, (
+                    f"{pkg.name}/{mod.name} is not described in docs/architecture.md"
+                )

@@ -21,7 +21,7 @@ from critmin.agreements.model import Extraction
 def extractor(tiny_built: Tiny) -> Any:
     from critmin.agreements.extract import Extractor
     from critmin.agreements.resources import load_resources
-    from critmin.warehouse import connect
+    from critmin.warehouse.db import connect
 
     with connect(tiny_built.db) as con:
         return Extractor(load_resources(con))

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import Tiny
 from critmin.cli import cli
 from critmin.errors import ChecksumMismatchError, SourceUnavailableError
-from critmin.fetch import fetch_file, fetch_sources, sha256_file
+from critmin.sources.fetch import fetch_file, fetch_sources, sha256_file
 
 
 def test_fetch_from_mirror_writes_verified_files_and_sidecars(tiny: Tiny) -> None:

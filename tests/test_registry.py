@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SHARED_DATA
 from critmin.errors import CritminError, RegistryError
-from critmin.registry import load_registry, parse_source
+from critmin.sources.catalog import load_registry, parse_source
 
 
 def test_every_source_has_licence_attribution_and_origin() -> None:

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import Tiny
-from critmin.analytics.scenarios import disruption_probability, montecarlo, partnership, shock
 from critmin.cli import cli
+from critmin.scenarios import disruption_probability, montecarlo, partnership, shock
 from test_methods import EX
 
 
@@ -142,7 +142,7 @@ def test_scenario_cli(tiny_built: Tiny) -> None:
 def test_partnership_from_a_registry_agreement(tiny_built: Tiny, tmp_path: object) -> None:
     from pathlib import Path
 
-    from critmin.cli_scenarios import offtake_tonnes
+    from critmin.service.agreements import offtake_tonnes
 
     assert offtake_tonnes("연간 5만 톤씩 5년간") == 50_000
     assert offtake_tonnes("up to 1,500 tonnes of NdPr oxide a year") == 1_500

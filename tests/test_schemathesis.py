@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from conftest import REPO
-from critmin.build import build
 from critmin.cli import cli
-from critmin.fetch import fetch_sources
+from critmin.sources.fetch import fetch_sources
+from critmin.warehouse.build import build
 from native_fixtures import make_mirror
 
 pytestmark = pytest.mark.fuzz

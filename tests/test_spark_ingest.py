@@ -73,7 +73,7 @@ def test_records_are_extracted_like_the_plain_loop(
     spark: Any, tiny_built: Tiny, tmp_path: Path
 ) -> None:
     """JSON Lines records (text, HTML, a bad one) on Spark equal a plain loop, row for row."""
-    from critmin.cli_agreements import _extractor
+    from critmin.cli.agreements import _extractor
     from critmin.spark import rows as R
     from critmin.spark.ingest import extracted
 
@@ -143,7 +143,7 @@ def test_parquet_records_equal_json_lines(spark: Any, tiny_built: Tiny, tmp_path
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from critmin.cli_agreements import _extractor
+    from critmin.cli.agreements import _extractor
     from critmin.spark.ingest import extracted
 
     files = sorted(CORPUS.rglob("*.md"))[:3]

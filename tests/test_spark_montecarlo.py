@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from critmin.analytics.scenarios import montecarlo
 from critmin.cli import cli
+from critmin.scenarios import montecarlo
 from critmin.spark import montecarlo as mc
 
 pytestmark = [pytest.mark.spark, pytest.mark.warehouse]

@@ -16,7 +16,7 @@ from critmin.spark import SparkUnavailableError, require
 
 def test_the_default_engine_imports_neither_pyspark_nor_sqlglot() -> None:
     code = (
-        "import sys, critmin.cli, critmin.api, critmin.web.app\n"
+        "import sys, critmin.cli, critmin.service.session, critmin.web.app\n"
         "top = {m.split('.')[0] for m in sys.modules}\n"
         "bad = sorted(top & {'pyspark', 'sqlglot', 'py4j'})\n"
         "assert not bad, bad"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import REPO, Tiny
 from critmin.cli import cli
-from critmin.fetch import sha256_file
+from critmin.sources.fetch import sha256_file
 
 
 @pytest.fixture

@@ -107,8 +107,8 @@ def test_risk_without_trade_is_na_not_zero(real_warehouse: Path) -> None:
 
 
 def test_kor_kaz_brief_by_stage(real_warehouse: Path) -> None:
-    from critmin.api import Critmin
-    from critmin.brief import partnership_brief
+    from critmin.service.brief import partnership_brief
+    from critmin.service.session import Critmin
 
     with Critmin(real_warehouse) as cm:
         b = partnership_brief(cm, "KOR", "KAZ", agreements=[], year=2024)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import Tiny
 from critmin.cli import cli
-from critmin.releases import ReleaseError, install, product_codes
+from critmin.sources.releases import ReleaseError, install, product_codes
 from native_fixtures import BACI_RELEASE_TRADE, add_atlas, write_baci_release
 
 
@@ -173,7 +173,7 @@ def test_atlas_csv_that_disagrees_with_the_parquet_stops_the_build(tiny: Tiny) -
     c24.write_text(c24.read_text().replace("35979129.0", "35979999.0"), encoding="utf-8")
     from dataclasses import replace
 
-    from critmin.registry import SourceFile
+    from critmin.sources.catalog import SourceFile
 
     src = tiny.registry["baci_hs17_atlas"]
     files = tuple(

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import REPO, Tiny, error_message
-from critmin.fetch import sha256_file
+from critmin.sources.fetch import sha256_file
 from critmin.web.dashboard import STATIC
 
 PAGES = [
@@ -192,7 +192,7 @@ def test_brief_numbers_follow_from_the_scenario(api_client: TestClient, tiny_bui
 
 
 def test_pdf_without_a_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from critmin.report import BrowserMissingError, find_chromium
+    from critmin.web.report import BrowserMissingError, find_chromium
 
     monkeypatch.setenv("CRITMIN_CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(BrowserMissingError, match="/nonexistent/chromium is not a file"):
@@ -204,7 +204,7 @@ def test_pdf_without_a_browser_says_how_to_get_one(monkeypatch: pytest.MonkeyPat
 
 
 def test_report_html_is_self_contained(api_client: TestClient, tmp_path: Path) -> None:
-    from critmin.report import brief_html
+    from critmin.web.report import brief_html
 
     brief = api_client.get("/api/brief/KOR/KAZ?lang=ko").json()
     countries = api_client.get("/api/countries").json()["countries"]

@@ -33,7 +33,7 @@ def _extractor() -> Any:
     from critmin import settings
     from critmin.agreements.extract import Extractor
     from critmin.agreements.resources import load_resources
-    from critmin.warehouse import connect
+    from critmin.warehouse.db import connect
 
     with connect(settings.db_path()) as con:
         return Extractor(load_resources(con))
@@ -77,7 +77,7 @@ def gazetteer_names() -> dict[str, list[str]]:
     """Every gazetteer id's names and aliases."""
     import csv
 
-    from critmin.reference import reference_dir
+    from critmin.settings import reference_dir
 
     out: dict[str, list[str]] = {}
     with (reference_dir() / "organizations.csv").open(encoding="utf-8") as fh:

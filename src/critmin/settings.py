@@ -1,12 +1,14 @@
-"""Where critmin keeps its snapshots and warehouse.
+"""Where critmin keeps its snapshots, warehouse and agreements store, and where its own
+reference tables (``critmin/reference/*.csv``, packaged with the code) are.
 
-Resolution order for each path: explicit argument (CLI flag) → environment variable →
+Resolution order for each user path: explicit argument (CLI flag) → environment variable →
 default under ``$XDG_DATA_HOME/critmin`` (``~/.local/share/critmin``).
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 DATA_ENV = "CRITMIN_DATA"
@@ -38,3 +40,8 @@ def registry_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """Path of the agreements registry (a DuckDB file kept apart from the warehouse)."""
     value = explicit or os.environ.get(REGISTRY_ENV)
     return Path(value).expanduser() if value else default_home() / "agreements.duckdb"
+
+
+def reference_dir() -> Path:
+    """The packaged reference directory (authored tables, each row cited)."""
+    return Path(str(resources.files("critmin").joinpath("reference")))

@@ -358,3 +358,26 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     if len(docs) != 1:
         raise DocumentError(f"{path} holds {len(docs)} documents (a feed); use read_documents")
     return docs[0]
+
+
+SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm", ".txt", ".xml", ".rss", ".atom"})
+# a folder's own documentation is not news (files named explicitly are always read)
+_NOT_NEWS = frozenset({"readme", "provenance", "license", "changelog"})
+
+
+def document_files(paths: list[Path]) -> list[Path]:
+    """The documents to read: files as given, and every document file (by suffix, not a
+    README, PROVENANCE, LICENSE or CHANGELOG) under each folder, in name order."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in SUFFIXES and f.stem.lower() not in _NOT_NEWS
+            )
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise DocumentError(f"{p} does not exist: give a document file or a folder of them")
+    return out

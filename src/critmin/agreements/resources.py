@@ -12,7 +12,7 @@ import duckdb
 from critmin.agreements.model import Organization, Resources, government_id
 from critmin.agreements.text import Gazetteer
 from critmin.errors import RegistryError
-from critmin.reference import reference_dir
+from critmin.settings import reference_dir
 
 # English mineral names that are ordinary words in news text
 _AMBIGUOUS_EN = {"lead", "salt", "iron", "gold", "silver", "tin", "potash", "aggregates"}

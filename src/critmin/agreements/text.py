@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from critmin.reference import reference_dir
+from critmin.settings import reference_dir
 
 
 @dataclass(frozen=True)

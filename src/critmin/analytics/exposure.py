@@ -14,7 +14,8 @@ without a WGI value are reported, not counted as weakly governed. Flows whose qu
 does not report are in the value shares only; their value is reported separately.
 
 Basis: per mineral × stage the flows come from ``tidy.trade`` (one trade source per
-mineral × stage × year, chosen by the rule in :mod:`critmin.tidy.trade`); codes that bundle
+mineral × stage × year, chosen by the rule in :mod:`critmin.warehouse.tidy.trade`); codes that
+bundle
 several minerals (``hs_products.bundle``, e.g. HS17 811292) are never counted in a mineral's
 figures. With ``by="product"`` each HS6 product is its own row, bundles included and flagged,
 from the product's source in ``tidy.trade_basis``. Every row names its ``source_id``,
@@ -55,7 +56,8 @@ class SupplierFlow:
 @dataclass(frozen=True)
 class Reliance:
     """Basis: per mineral × stage the flows come from ``tidy.trade`` (one trade source per
-    mineral × stage × year, chosen by the rule in :mod:`critmin.tidy.trade`); codes that bundle
+    mineral × stage × year, chosen by the rule in :mod:`critmin.warehouse.tidy.trade`); codes that
+    bundle
     several minerals (``hs_products.bundle``, e.g. HS17 811292) are never counted in a mineral's
     figures. With ``by="product"`` each HS6 product is its own row, bundles included and flagged,
     from the product's source in ``tidy.trade_basis``. Every row names its ``source_id``,

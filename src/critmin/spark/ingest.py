@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from critmin.agreements.documents import document_files
 from critmin.agreements.extract import Extractor
 from critmin.errors import ConfigError
 from critmin.spark import rows as R
@@ -97,8 +98,6 @@ def extracted(
     """A DataFrame of :data:`critmin.spark.rows.DOCUMENT_COLUMNS`, one row per document."""
     from pyspark.sql import functions as F
 
-    from critmin.cli_agreements import _files
-
     kinds = {input_kind(p) for p in inputs}
     if len(kinds) > 1:
         raise ConfigError(
@@ -109,7 +108,7 @@ def extracted(
     bc = spark.sparkContext.broadcast(ex)
     n = partitions or spark.sparkContext.defaultParallelism
     if kind == "files":
-        files = _files(tuple(map(str, inputs)))
+        files = document_files(list(inputs))
         listing = spark.createDataFrame(
             [(i, str(f)) for i, f in enumerate(files)], "ordinal long, path string"
         )

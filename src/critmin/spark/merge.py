@@ -4,7 +4,7 @@ into the agreements registry, idempotently.
 Reads with DuckDB (no Spark or Java needed). Documents are taken in input order (the order the
 local ``critmin ingest`` reads them in); a document whose sha256 is already in the registry is
 skipped, so merging twice, or merging output that overlaps earlier ingests, adds nothing. Each
-document is written in its own transaction with the same rows :func:`critmin.agreements.registry.
+document is written in its own transaction with the same rows :func:`critmin.agreements.store.
 store` writes, so the registry equals the one the local engine builds from the same inputs.
 """
 

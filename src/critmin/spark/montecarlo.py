@@ -1,7 +1,7 @@
 """Monte-Carlo supply-at-risk grids: every importer × every mineral, locally or on Spark.
 
 A grid is split into tasks, one per importer × mineral. Each task runs
-:func:`critmin.analytics.scenarios.montecarlo` unchanged on its own inputs (supplier shares and
+:func:`critmin.scenarios.montecarlo` unchanged on its own inputs (supplier shares and
 political stability, read from the warehouse once per importer on the driver) with its own seed
 derived from the user's: ``sha256("<seed>/<importer>/<mineral>")``. The seeds depend on nothing
 else — not the engine, the number of executors or the task order — so ``--engine spark`` gives
@@ -20,7 +20,7 @@ from typing import Any, cast
 import duckdb
 import numpy as np
 
-from critmin.analytics import scenarios as S
+from critmin import scenarios as S
 from critmin.analytics.concentration import NoDataError
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any
 from critmin.agreements import documents as D
 from critmin.agreements.extract import Extractor
 from critmin.agreements.model import Extraction, Organization
-from critmin.agreements.registry import _evidence_rows
+from critmin.agreements.store import _evidence_rows
 
 DOCUMENT_COLUMNS = (
     "ordinal long, entry int, sha256 string, path string, title string, date date, "

@@ -8,7 +8,7 @@ a registry locked by an ingest, internal failure — uses one envelope::
                "request_id": "3f2a..."}}
 
 The server never writes: the warehouse and the agreements registry are opened with DuckDB's
-``read_only=True`` inside its sandbox (:data:`critmin.warehouse.SANDBOX`), and each request
+``read_only=True`` inside its sandbox (:data:`critmin.warehouse.db.SANDBOX`), and each request
 works on its own cursor. Request ids, security headers, strict parameters and the bounded
 response cache are in :mod:`critmin.web.guard`; registry reads in :mod:`critmin.web.store`.
 """
@@ -28,12 +28,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
-from critmin import __version__, lookup
-from critmin.analytics import scenarios
+from critmin import __version__, scenarios
 from critmin.analytics.concentration import NoDataError
-from critmin.api import Critmin
 from critmin.errors import CritminError, NotFoundError, WarehouseMissingError
-from critmin.warehouse import open_read_only
+from critmin.service.session import Critmin
+from critmin.warehouse import lookup
+from critmin.warehouse.db import open_read_only
 from critmin.web import dashboard, guard, views
 from critmin.web.guard import errors
 from critmin.web.store import RegistryBusyError, read_store
@@ -216,7 +216,7 @@ def create_app(
     ) -> dict[str, Any]:
         """The agreements registry with evidence sentences (``lang`` is accepted for the
         dashboard's sake: rows carry codes, not names)."""
-        from critmin.agreements.registry import list_agreements
+        from critmin.agreements.store import list_agreements
 
         cm = session(lang)
         iso3 = lookup.country(cm.con, country) if country else None

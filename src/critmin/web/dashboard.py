@@ -24,8 +24,8 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from critmin import lookup
-from critmin.api import Critmin
+from critmin.service.session import Critmin
+from critmin.warehouse import lookup
 
 STATIC = Path(__file__).parent / "static"
 SCRIPTS = (
@@ -120,7 +120,7 @@ def register(app: FastAPI, session: Any) -> None:
 
     @app.get("/country/{importer}", response_class=HTMLResponse, include_in_schema=False)
     def country(importer: str, lang: Lang = "en", year: int | None = None) -> HTMLResponse:
-        from critmin.analytics.scenarios import latest_trade_year
+        from critmin.scenarios import latest_trade_year
 
         cm: Critmin = session("en")
         iso3, _ = lookup.importer(cm.con, importer)

@@ -22,7 +22,7 @@ from typing import TypeVar
 import duckdb
 
 from critmin.errors import CritminError, WarehouseMissingError
-from critmin.warehouse import open_read_only
+from critmin.warehouse.db import open_read_only
 
 T = TypeVar("T")
 RETRY_DELAYS = (0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8)  # seconds; ~2.2 s in all

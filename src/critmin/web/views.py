@@ -4,7 +4,7 @@
 /api/countries                      ISO3, ISO numeric (the world map's key), names
 /api/profile/{mineral}/series       HHI and CR3 per source, basis and stage over time
 /api/agreements/{id}                one agreement, its evidence spans and document text
-/api/brief/{importer}/{partner}     the partnership brief (see critmin.brief)
+/api/brief/{importer}/{partner}     the partnership brief (see critmin.service.brief)
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal
 import duckdb
 from fastapi import FastAPI, Query
 
-from critmin import lookup
 from critmin.analytics import concentration as conc
-from critmin.api import Critmin
+from critmin.service.session import Critmin
+from critmin.warehouse import lookup
 from critmin.web.guard import errors
 from critmin.web.store import read_store
 
@@ -28,7 +28,7 @@ Lang = Literal["en", "ko"]
 
 def registry_rows(registry: Path | None) -> list[dict[str, Any]]:
     """Every agreement in the registry ([] when there is no registry yet)."""
-    from critmin.agreements.registry import list_agreements
+    from critmin.agreements.store import list_agreements
 
     if registry is None or not registry.is_file():
         return []
@@ -45,7 +45,7 @@ def brief_data(
     uplift: float = 0.1,
 ) -> dict[str, Any]:
     """The brief plus what its page draws: the headline mineral's world map and names."""
-    from critmin.brief import partnership_brief
+    from critmin.service.brief import partnership_brief
 
     data = partnership_brief(
         cm, importer, partner, agreements=registry_rows(registry), year=year, uplift=uplift
@@ -141,7 +141,7 @@ def register(app: FastAPI, session: Callable[[str], Critmin], registry: Path | N
     @app.get("/api/agreements/{agreement_id}", responses=errors(400, 404, 422, 500, 503))
     def agreement(agreement_id: int, lang: Lang = "en") -> dict[str, Any]:
         """One agreement with its evidence spans and the text of its source document."""
-        from critmin.agreements.registry import get_agreement
+        from critmin.agreements.store import get_agreement
 
         cm = session(lang)
         a = read_store(registry, lambda reg: get_agreement(reg, agreement_id))
