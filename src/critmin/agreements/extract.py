@@ -24,6 +24,7 @@ Steps (both languages; patterns in ``reference/agreement_lexicon.csv``, product 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from critmin.agreements.clues import (
@@ -45,12 +46,42 @@ from critmin.agreements.model import (
     Extraction,
     Hit,
     Resources,
-    government_id,
 )
 from critmin.agreements.model import hits as _hits
 from critmin.agreements.model import span as _span
 from critmin.agreements.model import whole as _whole
+from critmin.agreements.parties import clause_parties, listed_parties, names_parties
 from critmin.agreements.text import Sentence, Term, sentences
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """The lexicon categories finding agreements uses, for one document's language (with
+    the instrument acronyms the document defines)."""
+
+    instrument: list[Term]
+    concluded: list[Term]
+    planned: list[Term]
+    negation: list[Term]
+    anaphora: list[Term]
+    separator: list[Term]
+    followup: list[Term]
+    generic: list[Term]
+
+    @classmethod
+    def of(cls, res: Resources, lang: str, sents: list[Sentence]) -> _Lexicon:
+        t = res.terms
+        inst = t("instrument", lang)
+        return cls(
+            inst + defined_acronyms(inst, sents, lang),
+            t("concluded", lang),
+            t("planned", lang),
+            t("negation", lang),
+            t("anaphora", lang),
+            t("separator", lang),
+            t("followup", lang),
+            t("generic_reference", lang),
+        )
 
 
 class Extractor:
@@ -59,11 +90,6 @@ class Extractor:
     def __init__(self, res: Resources) -> None:
         self.res = res
         self.readers = readers(res)  # built once: the recognizer's tables, title pattern
-
-    def _government(self, iso3: str) -> str | None:
-        """The government of a country (every country has one; see :func:`governments`)."""
-        gid = government_id(iso3)
-        return gid if gid in self.res.orgs else None
 
     def extract(self, doc: Document) -> Extraction:
         lang = doc.language
@@ -80,91 +106,117 @@ class Extractor:
 
     # ---- step 2 and 3: find agreements, refer back -------------------------------------
     def _find(self, doc: Document, sents: list[Sentence], dm: DocMentions) -> list[Agreement]:
-        lang = doc.language
-        t = self.res.terms
-        inst_t, conc_t, plan_t = t("instrument", lang), t("concluded", lang), t("planned", lang)
-        inst_t = inst_t + defined_acronyms(inst_t, sents, lang)
-        neg_t, ana_t, sep_t = t("negation", lang), t("anaphora", lang), t("separator", lang)
-        follow_t, generic_t = t("followup", lang), t("generic_reference", lang)
+        """Steps 2 and 3 over the document's sentences: a sentence naming an instrument (not
+        negated) gives one candidate per clause; any other sentence may go on about an
+        agreement already found."""
+        lex = _Lexicon.of(self.res, doc.language, sents)
         found: list[Agreement] = []
         chain = -1  # paragraph of the last follow-up sentence: its next sentences go on
         for i, s in enumerate(sents):
             inst = [
                 h
-                for h in _hits(inst_t, s.text)
+                for h in _hits(lex.instrument, s.text)
                 if not any(m.start <= h[1] < m.end for m in dm.orgs[i])
             ]
-            if not inst or _hits(neg_t, s.text):
-                named = self._names_parties(found, dm, i) if found and not inst else None
-                if named is not None or (
-                    found and not inst and (_hits(follow_t, s.text) or chain == s.paragraph)
-                ):
-                    target = named or self._target(found, dm, i)
-                    self._attach(target, s, dm, i, 0, len(s.text))
-                    chain = s.paragraph
-                else:
-                    chain = -1
-                    if found and not inst and self._narrows(found[-1], dm, i):
-                        self._attach(found[-1], s, dm, i, 0, len(s.text))
+            if not inst or _hits(lex.negation, s.text):
+                chain = self._follow_up(found, dm, i, lex, chain) if not inst else -1
                 continue
             chain = -1
-            groups = self._groups(inst, _hits(conc_t + plan_t, s.text))
-            seps = _hits(sep_t, s.text)
-            prev_end = 0
-            for n, (labels, g_start, g_end) in enumerate(groups):
-                nxt = groups[n + 1][1] if n + 1 < len(groups) else len(s.text)
-                left = max([prev_end] + [b for _, _, b, _ in seps if b <= g_start])
-                right = min([nxt] + [a for _, a, _, _ in seps if g_end <= a < nxt])
-                prev_end = right
-                anaphoric = bool(_hits(ana_t, s.text[left:g_start]))
-                concluded = bool(_hits(conc_t, s.text, left, right))
-                parties = self._parties(
-                    dm, i, left, right, anaphoric=anaphoric, concluded=concluded, lang=lang
-                )
-                scope = s.text[left:right]
-                instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
-                status = self._status(doc, scope, plan_t)
-                if _hits(generic_t, s.text, left, right):
-                    continue  # "양국이 맺은 계약과 업무협약": a class of instruments
-                if (
-                    found
-                    and len(parties) < 2
-                    and status == "historical"
-                    and found[-1].status != "historical"
-                    and (found[-1].instrument != instrument if anaphoric else not parties)
-                ):
-                    # "the memorandum … concluded in March 2023": an earlier instrument of
-                    # the same parties, not the one just named
-                    parties = list(found[-1].parties)
-                    anaphoric = False
-                if anaphoric and not found and not concluded:
-                    continue  # "the partnership's meeting": no agreement named in the text
-                same = next(
-                    (a for a in reversed(found[-RECENT:]) if set(a.parties) == set(parties)), None
-                )
-                if (
-                    same is not None
-                    and not same.headline
-                    and not concluded
-                    and not _hits(plan_t, s.text, left, right)
-                    and status == same.status
-                    and self._same_topic(same, s, left, right, lang)
-                ):  # "Kazakhstan's partnership with the UK revolves around …": no new one
-                    self._attach(same, s, dm, i, left, right)
-                    continue
-                listed = None if anaphoric or len(parties) >= 2 else self._listed(dm, i)
-                if listed:
-                    parties = listed
-                if len(parties) < 2 or (anaphoric and found):
-                    if found and (anaphoric or (len(parties) < 2 and _hits(follow_t, s.text))):
-                        self._attach(self._target(found, dm, i), s, dm, i, left, right)
-                    continue
-                found.append(
-                    self._agreement(doc, sents, dm, i, (left, right), instrument, status, parties)
-                )
-                if listed:
-                    found[-1].evidence["parties"] = {p: _span(sents[i + 1]) for p in listed}
+            for labels, g_start, clause in self._clauses_of(s, inst, lex):
+                self._clause(doc, dm, found, i, clause, labels, g_start, lex)
         return found
+
+    def _follow_up(
+        self, found: list[Agreement], dm: DocMentions, i: int, lex: _Lexicon, chain: int
+    ) -> int:
+        """A sentence without an instrument that names two parties of an agreement, has a
+        follow-up cue, continues a follow-up paragraph, or narrows an agreement's generic
+        minerals adds to that agreement. Returns the paragraph a follow-up chain is in."""
+        if not found:
+            return -1
+        s = dm.sentences[i]
+        named = names_parties(found, dm, i)
+        if named is not None or _hits(lex.followup, s.text) or chain == s.paragraph:
+            self._attach(named or self._target(found, dm, i), s, dm, i, 0, len(s.text))
+            return s.paragraph
+        if self._narrows(found[-1], dm, i):
+            self._attach(found[-1], s, dm, i, 0, len(s.text))
+        return -1
+
+    def _clauses_of(
+        self, s: Sentence, inst: list[Hit], lex: _Lexicon
+    ) -> list[tuple[list[str], int, tuple[int, int]]]:
+        """(instrument labels, group start, clause [left, right)) per instrument group: a
+        clause runs from the previous clause or separator to the next group or separator."""
+        groups = self._groups(inst, _hits(lex.concluded + lex.planned, s.text))
+        seps = _hits(lex.separator, s.text)
+        out = []
+        prev_end = 0
+        for n, (labels, g_start, g_end) in enumerate(groups):
+            nxt = groups[n + 1][1] if n + 1 < len(groups) else len(s.text)
+            left = max([prev_end] + [b for _, _, b, _ in seps if b <= g_start])
+            right = min([nxt] + [a for _, a, _, _ in seps if g_end <= a < nxt])
+            prev_end = right
+            out.append((labels, g_start, (left, right)))
+        return out
+
+    def _clause(
+        self,
+        doc: Document,
+        dm: DocMentions,
+        found: list[Agreement],
+        i: int,
+        clause: tuple[int, int],
+        labels: list[str],
+        g_start: int,
+        lex: _Lexicon,
+    ) -> None:
+        """One instrument clause: a new agreement, more about one already found (a
+        reference back, the same parties and status), or nothing (a class of instruments,
+        fewer than two parties)."""
+        s = dm.sentences[i]
+        left, right = clause
+        anaphoric = bool(_hits(lex.anaphora, s.text[left:g_start]))
+        concluded = bool(_hits(lex.concluded, s.text, left, right))
+        parties = clause_parties(self.res, dm, i, clause, anaphoric=anaphoric, concluded=concluded)
+        instrument = next(p for p in INSTRUMENT_PRIORITY if p in labels)
+        status = self._status(doc, s.text[left:right], lex.planned)
+        if _hits(lex.generic, s.text, left, right):
+            return  # "양국이 맺은 계약과 업무협약": a class of instruments
+        if (
+            found
+            and len(parties) < 2
+            and status == "historical"
+            and found[-1].status != "historical"
+            and (found[-1].instrument != instrument if anaphoric else not parties)
+        ):
+            # "the memorandum … concluded in March 2023": an earlier instrument of the same
+            # parties, not the one just named
+            parties = list(found[-1].parties)
+            anaphoric = False
+        if anaphoric and not found and not concluded:
+            return  # "the partnership's meeting": no agreement named in the text
+        same = next((a for a in reversed(found[-RECENT:]) if set(a.parties) == set(parties)), None)
+        if (
+            same is not None
+            and not same.headline
+            and not concluded
+            and not _hits(lex.planned, s.text, left, right)
+            and status == same.status
+            and self._same_topic(same, s, left, right, doc.language)
+        ):  # "Kazakhstan's partnership with the UK revolves around …": no new one
+            self._attach(same, s, dm, i, left, right)
+            return
+        listed = None if anaphoric or len(parties) >= 2 else listed_parties(self.res, dm, i)
+        if listed:
+            parties = listed
+        if len(parties) < 2 or (anaphoric and found):
+            if found and (anaphoric or (len(parties) < 2 and _hits(lex.followup, s.text))):
+                self._attach(self._target(found, dm, i), s, dm, i, left, right)
+            return
+        found.append(self._agreement(doc, dm.sentences, dm, i, clause, instrument, status, parties))
+        if listed:
+            found[-1].evidence["parties"] = {p: _span(dm.sentences[i + 1]) for p in listed}
 
     @staticmethod
     def _narrows(a: Agreement, dm: DocMentions, i: int) -> bool:
@@ -182,17 +234,6 @@ class Extractor:
         if not near:
             return False
         return bool(definite_nouns(dm.sentences[i]) & nouns(dm.sentences[near[0]]))
-
-    def _listed(self, dm: DocMentions, i: int) -> list[str] | None:
-        """Parties listed by the next sentence of the paragraph ("Its shareholders are A, B
-        and C"), for an agreement named without them."""
-        if i + 1 >= len(dm.sentences) or dm.sentences[i + 1].paragraph != dm.sentences[i].paragraph:
-            return None
-        nxt = dm.sentences[i + 1]
-        if not _hits(self.res.terms("party_list", dm.document.language), nxt.text):
-            return None
-        ids = list(dict.fromkeys(m.id for m in dm.orgs[i + 1] if not dm.is_source(i + 1, m)))
-        return ids if len(ids) >= 2 else None
 
     def _same_topic(self, a: Agreement, s: Sentence, left: int, right: int, lang: str) -> bool:
         """The clause's sectors do not contradict the agreement's (a power-industry MOU is
@@ -213,18 +254,6 @@ class Extractor:
         return next((a for a in reversed(found[-RECENT:]) if a.status != "historical"), found[-1])
 
     @staticmethod
-    def _names_parties(found: list[Agreement], dm: DocMentions, i: int) -> Agreement | None:
-        """The latest agreement two of whose parties (organisations, or countries in a party
-        role for governments) the sentence names: the sentence goes on about it. Among the
-        headline's and sub-headline's, the headline's (the article's main news)."""
-        named = {m.id for m in dm.orgs[i]}
-        s = dm.sentences[i]
-        named |= {f"gov_{c.lower()}" for c in dm.party_countries(i, 0, len(s.text))}
-        hits = [a for a in found[-RECENT:] if len(named & set(a.parties)) >= 2]
-        body = [a for a in hits if not a.headline]
-        return body[-1] if body else (hits[0] if hits else None)
-
-    @staticmethod
     def _groups(inst: list[Hit], verbs: list[Hit]) -> list[tuple[list[str], int, int]]:
         """Instrument words close together with no verb between them are one agreement."""
         groups: list[tuple[list[str], int, int]] = []
@@ -236,65 +265,6 @@ class Extractor:
                     continue
             groups.append(([h[0]], h[1], h[2]))
         return groups
-
-    def _parties(
-        self,
-        dm: DocMentions,
-        i: int,
-        left: int,
-        right: int,
-        *,
-        anaphoric: bool,
-        concluded: bool,
-        lang: str,
-    ) -> list[str]:
-        s = dm.sentences[i]
-        orgs_all = [m for m in dm.orgs[i] if not dm.is_source(i, m)]
-        inside = [m for m in orgs_all if left <= m.start < right]
-        ids = list(dict.fromkeys(m.id for m in inside))
-        if lang == "ko" and len(ids) > 2:  # "X의 전신인 Y는": X is not a party
-            genitive = {m.id for m in inside if s.text[m.end : m.end + 1] == "의"}
-            if len(set(ids) - genitive) >= 2:
-                ids = [x for x in ids if x not in genitive]
-        if len(ids) == 1:
-            subject = [m.id for m in orgs_all if m.start < left and m.id not in ids]
-            if subject:
-                ids.insert(0, subject[0])
-            elif (
-                dm.main_org
-                and dm.main_org not in ids
-                and concluded
-                and not anaphoric
-                and dm.kind_of(ids[0]) != "government"
-                and dm.kind_of(dm.main_org) != "government"
-            ):
-                ids.insert(0, dm.main_org)  # the omitted subject: the article's organisation
-        have = {dm.country_of(p) for p in ids} - {None}
-        if len(ids) < 2:
-            for c in dm.party_countries(i, left, right):
-                gov = self._government(c)
-                if gov and c not in have:
-                    ids.append(gov)
-                    have.add(c)
-        if (
-            len(ids) < 2
-            and not anaphoric
-            and (
-                _hits(self.res.terms("both_parties", lang), s.text, left, right)
-                or (not orgs_all and concluded)
-                # a headline or sub-headline omits the parties: the article's subject
-                or (not ids and (dm.is_headline(i) or dm.is_dek(i)))
-            )
-        ):
-            # the article's home country first, then its most-named countries
-            for c in [c for c in dict.fromkeys([dm.home, *dm.main_countries]) if c]:
-                if len(ids) >= 2:
-                    break
-                gov = self._government(c)
-                if gov and c not in have:
-                    ids.append(gov)
-                    have.add(c)
-        return ids
 
     def _attach(
         self, a: Agreement, s: Sentence, dm: DocMentions, i: int, left: int, right: int

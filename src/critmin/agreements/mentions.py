@@ -204,53 +204,90 @@ def read_mentions(
     res: Resources, doc: Document, sents: list[Sentence], tools: Readers | None = None
 ) -> DocMentions:
     """Every sentence's organisations, countries and minerals, and the document's main two
-    countries (most mentioned, organisations counting for their country)."""
-    lang = doc.language
+    countries (most mentioned, organisations counting for their country), in named steps:
+    organisations the document defines, each sentence's mentions and nationalities, the
+    document's focus (main countries, home country, main organisation)."""
     tools = tools or readers(res)
-    rec = tools.recognizer
+    organizations, local = _document_organizations(res, tools, doc, sents)
+    dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
+    dm.leader_titles = tools.leader_titles
+    for i, s in enumerate(sents):
+        _read_sentence(dm, res, tools, local, i, s)
+    _focus(dm)
+    for oid, iso in dm.nationality.items():
+        o = organizations[oid]
+        if not o.iso3:
+            organizations[oid] = Organization(o.id, o.name_en, o.name_ko, iso, o.kind)
+    return dm
+
+
+def _document_organizations(
+    res: Resources, tools: Readers, doc: Document, sents: list[Sentence]
+) -> tuple[dict[str, Organization], Gazetteer]:
+    """The gazetteer's organisations plus those the document itself names (recognised), and
+    a gazetteer of the names it uses for the latter."""
     organizations: dict[str, Organization] = dict(res.orgs)
     local_names: list[tuple[str, str]] = []
-    for r in rec.recognise(sents, lang):
+    for r in tools.recognizer.recognise(sents, doc.language):
         ko = bool(re.search(r"[\uac00-\ud7a3]", r.name))
         organizations[r.id] = Organization(
             r.id, "" if ko else r.name, r.name if ko else "", "", r.kind
         )
         local_names += [(n, r.id) for n in r.names]
-    local = Gazetteer(local_names)
-    dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
-    dm.leader_titles = tools.leader_titles
-    for i, s in enumerate(sents):
-        b = s.bounds
-        gaz = res.org_names.find(s.text, bounds=b)
-        loc = local.find(s.text, bounds=b)
-        orgs = list(gaz)
-        starts = [g.start for g in gaz]
-        for m in loc:
-            k = bisect.bisect_left(starts, m.end)
-            clash = [g for g in gaz[max(0, k - 4) : k] if _overlaps(g, m)]
-            if not clash:
-                orgs.append(m)
-                continue
-            g = clash[0]
-            extra = s.text[g.end : m.end] if g.start <= m.start + 1 else "x"
-            if len(m.surface) > len(g.surface) and LEGAL.match(extra) is None:
-                orgs = [o for o in orgs if o is not g] + [m]
-        orgs.sort(key=lambda m: m.start)
-        dm.orgs.append(orgs)
-        taken = {k for o in orgs for k in range(o.start, o.end)}  # linear, not pairwise
-        countries = [c for c in res.country_names.find(s.text, bounds=b) if c.start not in taken]
-        dm.countries.append(countries)
-        dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
-        dm.demonyms.append(res.demonyms.find(s.text, bounds=b) if lang == "en" else [])
-        for m in orgs:
-            iso, at = rec.nationality(s, m, lang)
-            if iso and not dm.country_of(m.id) and dm.kind_of(m.id) != "supranational":
-                dm.nationality.setdefault(m.id, iso)
-            if at is not None:
-                dm.consumed.add((i, at))
+    return organizations, Gazetteer(local_names)
+
+
+def _sentence_orgs(res: Resources, local: Gazetteer, s: Sentence) -> list[Mention]:
+    """Organisation mentions of a sentence: gazetteer names, and recognised names where they
+    do not clash with one — or extend it by more than a legal suffix ("Korea Zinc" inside
+    "Korea Zinc Holdings" is the longer name)."""
+    b = s.bounds
+    gaz = res.org_names.find(s.text, bounds=b)
+    orgs = list(gaz)
+    starts = [g.start for g in gaz]
+    for m in local.find(s.text, bounds=b):
+        k = bisect.bisect_left(starts, m.end)
+        clash = [g for g in gaz[max(0, k - 4) : k] if _overlaps(g, m)]
+        if not clash:
+            orgs.append(m)
+            continue
+        g = clash[0]
+        extra = s.text[g.end : m.end] if g.start <= m.start + 1 else "x"
+        if len(m.surface) > len(g.surface) and LEGAL.match(extra) is None:
+            orgs = [o for o in orgs if o is not g] + [m]
+    return sorted(orgs, key=lambda m: m.start)
+
+
+def _read_sentence(
+    dm: DocMentions, res: Resources, tools: Readers, local: Gazetteer, i: int, s: Sentence
+) -> None:
+    """Sentence ``i``'s organisations, countries (not inside an organisation's name),
+    minerals, demonyms (English), and the nationality of each organisation."""
+    lang = dm.document.language
+    b = s.bounds
+    orgs = _sentence_orgs(res, local, s)
+    dm.orgs.append(orgs)
+    taken = {k for o in orgs for k in range(o.start, o.end)}  # linear, not pairwise
+    countries = res.country_names.find(s.text, bounds=b)
+    dm.countries.append([c for c in countries if c.start not in taken])
+    dm.minerals.append(res.mineral_names.find(s.text, bounds=b))
+    dm.demonyms.append(res.demonyms.find(s.text, bounds=b) if lang == "en" else [])
+    for m in orgs:
+        iso, at = tools.recognizer.nationality(s, m, lang)
+        if iso and not dm.country_of(m.id) and dm.kind_of(m.id) != "supranational":
+            dm.nationality.setdefault(m.id, iso)
+        if at is not None:
+            dm.consumed.add((i, at))
+
+
+def _focus(dm: DocMentions) -> None:
+    """The document's two most-mentioned countries (an organisation counts for its country;
+    한·X counts for Korea), its home country (that of its most-named organisation with a
+    country) and its main organisation (named at least three times, more than any other)."""
+    lang = dm.document.language
     counts: dict[str, int] = {}
     all_counts: dict[str, int] = {}  # dicts keep first appearance
-    for i, s in enumerate(sents):
+    for i, s in enumerate(dm.sentences):
         for c in dm.countries[i]:
             counts[c.id] = counts.get(c.id, 0) + 1
             if lang == "ko" and _KO_HAN_PAIR.search(s.text[max(0, c.start - 3) : c.start]):
@@ -264,15 +301,9 @@ def read_mentions(
             if iso:
                 counts[iso] = counts.get(iso, 0) + 1
     dm.main_countries = [c for c, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
-    org_counts = {k: n for k, n in all_counts.items() if not k.startswith("gov_")}
     top = sorted(all_counts.items(), key=lambda kv: -kv[1])
-    # the article's home country: that of its most-named organisation with a country
     dm.home = next((iso for oid, _ in top if (iso := dm.country_of(oid))), None)
+    org_counts = {k: n for k, n in all_counts.items() if not k.startswith("gov_")}
     ranked = sorted(org_counts.items(), key=lambda kv: (-kv[1], kv[0]))
     if ranked and ranked[0][1] >= 3 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
         dm.main_org = ranked[0][0]
-    for oid, iso in dm.nationality.items():
-        o = organizations[oid]
-        if not o.iso3:
-            organizations[oid] = Organization(o.id, o.name_en, o.name_ko, iso, o.kind)
-    return dm

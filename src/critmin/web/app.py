@@ -63,7 +63,7 @@ def _status(exc: Exception) -> int:
     return 500
 
 
-def create_app(
+def create_app(  # noqa: C901 (the routes are small closures over the connection)
     db: Path, registry: Path | None = None, *, cache_bytes: int = guard.CACHE_BYTES
 ) -> FastAPI:
     """The app over the warehouse ``db`` (and the agreements ``registry`` if it exists);
