@@ -286,3 +286,48 @@ def test_a_follow_up_goes_to_the_news_not_the_background(extractor: Any) -> None
     (deal,) = [a for a in x.agreements if a.instrument == "offtake"]
     assert jv.status == "historical" and jv.minerals == []
     assert "cobalt" in deal.minerals
+
+
+def test_reported_speech_past_perfect_is_the_news(extractor: Any) -> None:
+    text = (
+        "Nordvik Cobalt Corp said on Monday it had signed a two-year supply agreement with "
+        "Korea Zinc for cobalt sulfate from its refinery."
+    )
+    (a,) = _run(extractor, text, "en", date="2024-05-07").agreements
+    assert a.status == "signed" and a.instrument == "offtake"
+    # without the reporting verb the past perfect is background
+    (b,) = _run(extractor, text.replace("said on Monday it had", "had"), "en").agreements
+    assert b.status == "historical"
+
+
+def test_an_old_association_does_not_date_a_new_agreement(extractor: Any) -> None:
+    text = (
+        "Korea and Chile signed a framework agreement on Tuesday that updates their "
+        "decades-old relationship and covers lithium. "
+        "In March, Korea and Chile had signed a memorandum on copper."
+    )
+    got = sorted((a.instrument, a.status) for a in _run(extractor, text, "en").agreements)
+    assert got == [("agreement", "signed"), ("mou", "historical")]
+
+
+def test_a_definite_description_names_the_company_already_named(extractor: Any) -> None:
+    text = (
+        "Korea Zinc posted higher profits this quarter.\n\n"
+        "The South Korean smelter had signed a memorandum of understanding with the "
+        "Indonesian government in 2021 for a nickel refinery."
+    )
+    (a,) = _run(extractor, text, "en").agreements
+    assert a.parties == ["gov_idn", "korea_zinc"] and a.status == "historical"
+    # a description of another nationality does not pick it
+    other = text.replace("The South Korean smelter", "The Japanese smelter")
+    assert _run(extractor, other, "en").agreements == []
+
+
+def test_korean_place_names_are_not_organisations(extractor: Any) -> None:
+    text = (
+        "에코프로비엠은 SK온과 함께 캐나다 퀘벡에 양극재 공장을 짓는 합작법인을 세웠다고 "
+        "밝혔다. 세 회사는 니켈 기반 양극재를 생산한다."
+    )
+    (a,) = _run(extractor, text, "ko").agreements
+    assert a.parties == ["ecopro_bm", "sk_on"]
+    assert a.minerals == ["nickel"]  # from the follow-up "세 회사는 …"

@@ -26,6 +26,7 @@ SHARED = HERE.parents[2] / "shared" / "corpus"
 SETS = {
     "synthetic": ("gold.json", [HERE, SHARED]),
     "news": ("news_gold.json", [SHARED / "news"]),
+    "heldout": ("heldout_gold.json", [HERE / "heldout"]),
 }
 
 
@@ -125,11 +126,11 @@ def _print(which: str, d: dict[str, Any], errors: bool) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", choices=["synthetic", "news", "all"], default="all")
+    ap.add_argument("--set", choices=[*SETS, "all"], default="all")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     ap.add_argument("--errors", action="store_true", help="list missed and extra agreements")
     args = ap.parse_args()
-    which = ["synthetic", "news"] if args.set == "all" else [args.set]
+    which = list(SETS) if args.set == "all" else [args.set]
     reports = {w: run(w) for w in which if (HERE / SETS[w][0]).is_file()}
     if args.json:
         print(json.dumps(reports, indent=2, ensure_ascii=False))

@@ -283,10 +283,21 @@ class Extractor:
         a.stages = sorted(set(a.stages) | stages)
 
     def _status(self, doc: Document, scope: str, plan_t: list[Term]) -> str:
+        """``planned`` from intent, ``historical`` from an earlier date or a time and tense
+        cue, else ``signed``; the past perfect of reported speech ("said on Tuesday it had
+        signed") is the news, not background."""
         before = earlier(scope, doc)
         if _hits(plan_t, scope) and not before:
             return "planned"
-        hist = _hits(self.res.terms("historical", doc.language), scope)
+        reporting = self.res.terms("reporting", doc.language)
+        hist = [
+            h
+            for h in _hits(self.res.terms("historical", doc.language), scope)
+            if not (
+                h[3].lower().startswith("had ")
+                and _hits(reporting, scope[max(0, h[1] - 120) : h[1]])
+            )
+        ]
         if before or hist:
             return "historical"
         return "signed"

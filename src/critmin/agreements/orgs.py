@@ -183,11 +183,23 @@ class OrgRecognizer:
             and any(t.tag in ("NNP", "SL") for t in run)
             and nxt is not None
             and nxt.tag in _JOSA_ROLE
-            and nxt.form in ("이", "가", "은", "는", "와", "과", "에", "에게", "로부터", "으로부터")
+            and nxt.form in ("이", "가", "은", "는", "와", "과", "에게", "로부터", "으로부터")
             and len(text) >= 2
+            and not self._after_place(s, run[0].start)
         ):
             return "company"
         return None
+
+    def _after_place(self, s: Sentence, start: int) -> bool:
+        """The noun right before ``start`` is a country or an administrative unit (캐나다
+        퀘벡, 퀘벡주 베캉쿠르): the proper noun is a place in a place name."""
+        before = s.text[max(0, start - 12) : start].rstrip()
+        word = before.split()[-1] if before.split() else ""
+        if not word:
+            return False
+        hits = self.countries.find(word)
+        whole = bool(hits) and hits[0].start == 0 and hits[0].end == len(word)
+        return whole or (len(word) >= 3 and word[-1] in "주성시도군현")
 
     # ---- the document ------------------------------------------------------------------
     def recognise(self, sents: list[Sentence], language: str) -> list[Recognised]:

@@ -34,6 +34,34 @@ def _named(dm: DocMentions, i: int, left: int, right: int) -> list[str]:
     return ids
 
 
+def _described(
+    res: Resources, dm: DocMentions, i: int, left: int, right: int, ids: list[str]
+) -> list[str]:
+    """An organisation the clause names by a definite description ("the South Korean
+    battery maker", 이 회사): the latest company named before it, of the description's
+    nationality when it gives one."""
+    s = dm.sentences[i]
+    for _, a, _end, surface in hits(
+        res.terms("org_reference", dm.document.language), s.text, left, right
+    ):
+        want = {d.id for d in res.demonyms.find(surface)} | {
+            c.id for c in res.country_names.find(surface)
+        }
+        earlier = [
+            m
+            for k in range(i, max(-1, i - RECENT), -1)
+            for m in reversed(dm.orgs[k])
+            if (k < i or m.end <= a) and m.id not in ids
+        ]
+        for m in earlier:
+            if dm.kind_of(m.id) in ("government", "supranational", "agency"):
+                continue
+            if want and dm.country_of(m.id) not in want:
+                continue
+            return [m.id]
+    return []
+
+
 def _subject(dm: DocMentions, i: int, left: int, ids: list[str], *, omitted: bool) -> list[str]:
     """One organisation named: the sentence subject before the clause, else (``omitted``)
     the article's main organisation, as the other party."""
@@ -77,6 +105,8 @@ def clause_parties(
     left, right = clause
     s = dm.sentences[i]
     ids = _named(dm, i, left, right)
+    if len(ids) < 2:
+        ids += _described(res, dm, i, left, right, ids)
     if len(ids) == 1:
         ids = _subject(dm, i, left, ids, omitted=concluded and not anaphoric)
     if len(ids) < 2:
