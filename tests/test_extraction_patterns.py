@@ -331,3 +331,70 @@ def test_korean_place_names_are_not_organisations(extractor: Any) -> None:
     (a,) = _run(extractor, text, "ko").agreements
     assert a.parties == ["ecopro_bm", "sk_on"]
     assert a.minerals == ["nickel"]  # from the follow-up "세 회사는 …"
+
+
+def test_a_bad_lexicon_row_names_the_row(tmp_path: Path) -> None:
+    from critmin.agreements.text import lexicon
+    from critmin.errors import RegistryError
+
+    (tmp_path / "agreement_lexicon.csv").write_text(
+        "category,label,language,pattern,citation_id,note\n"
+        "instrument,mou,en,\\bMOU\\b,lexicon_critmin,\n"
+        "followup,followup,en,(?:^|,lexicon_critmin,unquoted comma\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RegistryError, match=r"agreement_lexicon.csv:3: .*followup/followup"):
+        lexicon(tmp_path)
+
+
+def test_signing_clause_gives_the_status_of_a_described_venture(extractor: Any) -> None:
+    text = (
+        "The Karoo iron ore mine will be developed by a joint venture in which Rio Tinto "
+        "holds 60 per cent and Korea Zinc holds 40 per cent. "
+        "The two companies signed the joint venture agreement last year."
+    )
+    (a,) = _run(extractor, text, "en").agreements
+    assert a.parties == ["korea_zinc", "rio_tinto"] and a.instrument == "joint_venture"
+    assert a.status == "historical" and "last year" in a.evidence["status"]["sentence"]
+    assert a.minerals == ["iron"] and "development" in a.stages
+
+
+def test_counted_companies_are_the_last_ones_named(extractor: Any) -> None:
+    text = (
+        "에코프로비엠과 SK온이 인도네시아에 양극재 공장을 세웠다. "
+        "두 회사는 2021년 7월 합작법인을 설립하는 계약을 체결했다."
+    )
+    (a,) = _run(extractor, text, "ko").agreements
+    assert a.parties == ["ecopro_bm", "sk_on"] and a.status == "historical"
+
+
+def test_compacts_purchase_contracts_and_sector_words(extractor: Any) -> None:
+    (a,) = _run(
+        extractor,
+        "Korea and Australia agreed a clean energy and critical minerals compact on Friday.",
+        "en",
+    ).agreements
+    assert a.instrument == "agreement" and a.parties == ["gov_aus", "gov_kor"]
+    (b,) = _run(
+        extractor, "LG화학은 호주 광산 기업 '라이언록'과 리튬 정광을 구매하는 계약을 맺었다.", "ko"
+    ).agreements
+    assert b.instrument == "offtake" and b.minerals == ["lithium"]
+    (c,) = _run(
+        extractor, "Canada and Germany signed a joint declaration on hydrogen exports.", "en"
+    ).agreements
+    assert c.minerals == [] and "hydrogen" in c.sectors
+
+
+def test_ties_between_the_two_countries_are_not_a_follow_up(extractor: Any) -> None:
+    text = (
+        "Korea and Peru signed an MOU on critical minerals on Monday. "
+        "Trade ties between the two countries run deep, with Korea buying iron ore and zinc."
+    )
+    (a,) = _run(extractor, text, "en").agreements
+    assert a.minerals == ["critical_minerals"]
+    follow = text.replace(
+        "Trade ties between the two countries run deep, with Korea",
+        "The two countries will cooperate on",
+    )
+    (b,) = _run(extractor, follow, "en").agreements
+    assert {"iron", "zinc"} <= set(b.minerals)

@@ -210,11 +210,19 @@ class Extractor:
         listed = None if anaphoric or len(parties) >= 2 else listed_parties(self.res, dm, i)
         if listed:
             parties = listed
+        stated = concluded or status != "signed"
         if len(parties) < 2 or (anaphoric and found):
             if found and (anaphoric or (len(parties) < 2 and _hits(lex.followup, s.text))):
-                self._attach(self._target(found, dm, i), s, dm, i, left, right)
+                target = self._target(found, dm, i)
+                self._attach(target, s, dm, i, left, right)
+                if anaphoric and stated and not target.status_stated:
+                    # "… developed by a joint venture of A and B." "They signed the joint
+                    # venture agreement last year.": the signing clause gives the status
+                    target.status, target.status_stated = status, True
+                    target.evidence["status"] = _span(s)
             return
         found.append(self._agreement(doc, dm.sentences, dm, i, clause, instrument, status, parties))
+        found[-1].status_stated = stated
         if listed:
             found[-1].evidence["parties"] = {p: _span(dm.sentences[i + 1]) for p in listed}
 

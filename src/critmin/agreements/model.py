@@ -74,6 +74,9 @@ class Agreement:
     evidence: dict[str, Any] = field(default_factory=dict)
     surfaces: dict[str, str] = field(default_factory=dict)
     headline: bool = False
+    # the status comes from a verb or cue of its clause (not the default ``signed`` of a
+    # descriptive mention such as "developed by a joint venture of A and B")
+    status_stated: bool = True
     kinds: dict[str, str] = field(default_factory=dict)
 
 

@@ -11,6 +11,8 @@ gives them to an agreement named without them.
 
 from __future__ import annotations
 
+import re
+
 from critmin.agreements.mentions import DocMentions
 from critmin.agreements.model import RECENT, Agreement, Resources, government_id, hits
 
@@ -62,6 +64,26 @@ def _described(
     return []
 
 
+def _counted(
+    res: Resources, dm: DocMentions, i: int, left: int, right: int, ids: list[str]
+) -> list[str]:
+    """ "양사는", "세 회사가", "the two companies": the last two (three, four) organisations
+    named, this clause's first, that are not governments."""
+    found = hits(res.terms("both_orgs", dm.document.language), dm.sentences[i].text, left, right)
+    if not found:
+        return ids
+    surface = found[0][3]
+    n = 4 if re.search(r"네|four|4", surface) else 3 if re.search(r"세|three|3", surface) else 2
+    out = list(ids)
+    for k in range(i, max(-1, i - RECENT), -1):
+        for m in reversed(dm.orgs[k]):
+            if len(out) >= n:
+                return out
+            if (k < i or m.start < left) and m.id not in out and dm.kind_of(m.id) != "government":
+                out.append(m.id)
+    return out if len(out) >= 2 else ids
+
+
 def _subject(dm: DocMentions, i: int, left: int, ids: list[str], *, omitted: bool) -> list[str]:
     """One organisation named: the sentence subject before the clause, else (``omitted``)
     the article's main organisation, as the other party."""
@@ -107,6 +129,8 @@ def clause_parties(
     ids = _named(dm, i, left, right)
     if len(ids) < 2:
         ids += _described(res, dm, i, left, right, ids)
+    if len(ids) < 2:
+        ids = _counted(res, dm, i, left, right, ids)
     if len(ids) == 1:
         ids = _subject(dm, i, left, ids, omitted=concluded and not anaphoric)
     if len(ids) < 2:

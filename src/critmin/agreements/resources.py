@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from critmin.agreements.model import Organization, Resources, government_id
-from critmin.agreements.text import Gazetteer
+from critmin.agreements.text import Gazetteer, terms
 from critmin.errors import RegistryError
 from critmin.settings import reference_dir
 
@@ -74,9 +74,9 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
     ).fetchall()
     mineral_names: list[tuple[str, str]] = []
     for mid, en, ko in minerals:
-        if en and en.lower() not in _AMBIGUOUS_EN:
+        if en and en.lower() not in _AMBIGUOUS_EN and not _is_sector(en, "en", directory):
             mineral_names += [(en, mid), (en + "s", mid)]
-        if ko:
+        if ko and not _is_sector(ko, "ko", directory):
             mineral_names.append((ko, mid))
     products: dict[str, tuple[str | None, str | None]] = {}
     for n, r in enumerate(_rows(directory, "agreement_products.csv")):
@@ -92,6 +92,16 @@ def load_resources(con: duckdb.DuckDBPyConnection, directory: Path | None = None
         directory,
         Gazetteer(demonyms, min_length=1),
         products,
+    )
+
+
+def _is_sector(name: str, language: str, directory: Path | None) -> bool:
+    """A mineral name that is wholly a sector word other than minerals (hydrogen, 수소:
+    an energy carrier in agreements) names the sector, not a mineral."""
+    return any(
+        t.regex.fullmatch(name)
+        for t in terms("sector", language, directory)
+        if t.label != "critical_minerals"
     )
 
 

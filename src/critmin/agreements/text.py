@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from critmin.errors import RegistryError
 from critmin.settings import reference_dir
 
 
@@ -217,15 +218,18 @@ def lexicon(directory: Path | None = None) -> tuple[Term, ...]:
     """The extraction lexicon (``reference/agreement_lexicon.csv``)."""
     path = (directory or reference_dir()) / "agreement_lexicon.csv"
     with path.open(encoding="utf-8") as fh:
-        return tuple(
-            Term(
-                r["category"],
-                r["label"],
-                r["language"],
-                re.compile(r["pattern"], re.I if r["language"] == "en" else 0),
-            )
-            for r in csv.DictReader(fh)
-        )
+        rows = list(csv.DictReader(fh))
+    out = []
+    for n, r in enumerate(rows, start=2):
+        try:
+            rx = re.compile(r["pattern"], re.I if r["language"] == "en" else 0)
+        except (re.error, TypeError) as exc:
+            raise RegistryError(
+                f"{path}:{n}: the pattern of {r.get('category')}/{r.get('label')} does not "
+                f"compile ({exc}). Fix: quote a pattern that contains commas, check brackets"
+            ) from exc
+        out.append(Term(r["category"], r["label"], r["language"], rx))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=256)
