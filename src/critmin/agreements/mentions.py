@@ -74,6 +74,7 @@ class DocMentions:
     home: str | None = None
     demonyms: list[list[Mention]] = field(default_factory=list)
     leader_titles: re.Pattern[str] | None = None
+    describes_company: re.Pattern[str] | None = None
 
     def is_source(self, i: int, m: Mention) -> bool:
         """An organisation cited as the source of the news ("according to X", "X에 따르면",
@@ -163,6 +164,9 @@ class DocMentions:
         for m in self.minerals[i]:
             if not left <= m.start < right or any(_overlaps(m, o) for o in self.orgs[i]):
                 continue  # "Korea Zinc" names a company, not zinc
+            text = self.sentences[i].text
+            if self.describes_company is not None and self.describes_company.match(text, m.end):
+                continue  # "state copper miner Codelco": what the company is, not the deal
             if m.id in self.products:
                 mineral, stage = self.products[m.id]
                 if mineral:
@@ -186,6 +190,8 @@ class Readers:
 
     recognizer: OrgRecognizer
     leader_titles: re.Pattern[str]
+    # a mineral word describing a company ("state copper miner", "리튬 생산업체")
+    describes_company: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 def readers(res: Resources) -> Readers:
@@ -197,7 +203,15 @@ def readers(res: Resources) -> Readers:
     }
     rec = OrgRecognizer(res.org_names, res.country_names, res.demonyms, lex, res.mineral_names)
     titles = [w for t in res.terms("person_title", "en") for w in t.regex.pattern.split("|")]
-    return Readers(rec, re.compile(r"\s+(?:" + "|".join(titles) + r")\b"))
+    nouns = {
+        lang: "|".join(t.regex.pattern for t in res.terms("company_noun", lang))
+        for lang in ("ko", "en")
+    }
+    describes = {
+        "en": re.compile(r"\s+(?:[a-z-]+\s+)?(?:" + nouns["en"] + r")\b", re.I),
+        "ko": re.compile(r"\s*(?:[가-힣]+\s*)?(?:" + nouns["ko"] + r")(?![가-힣])"),
+    }
+    return Readers(rec, re.compile(r"\s+(?:" + "|".join(titles) + r")\b"), describes)
 
 
 def read_mentions(
@@ -211,6 +225,7 @@ def read_mentions(
     organizations, local = _document_organizations(res, tools, doc, sents)
     dm = DocMentions(doc, sents, [], [], [], organizations, res.products)
     dm.leader_titles = tools.leader_titles
+    dm.describes_company = tools.describes_company.get(doc.language)
     for i, s in enumerate(sents):
         _read_sentence(dm, res, tools, local, i, s)
     _focus(dm)
