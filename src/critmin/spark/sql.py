@@ -2,13 +2,17 @@
 
 The metric queries are written once, in a portable subset of DuckDB's SQL, and run on DuckDB by
 default. :func:`to_spark` turns one into Spark SQL: parameters become literals (doubles as exact
-``CAST('…' AS DOUBLE)``), ``tidy.*``/``staging.*``/``meta.*`` tables become the names
+``CAST('…' AS DOUBLE)``, dicts as ``STRUCT(v AS k, …)``, lists as arrays of those), so small
+inputs such as GeoPolRisk's importer → member-code pairs (``unnest($cells)``) need no session
+table; ``tidy.*``/``staging.*``/``meta.*`` tables become the names
 :class:`Tables` resolves, and the traps sqlglot leaves are refused with the fix instead of
 silently changing the answer (:func:`portability_issues`):
 
 - ``list(x ORDER BY y)`` becomes an unordered ``COLLECT_LIST``: sort explicitly
   (``list_sort(list(struct_pack(key := …, …)))``);
-- ``first(x ORDER BY y)``: use ``arg_min``/``arg_max`` (Spark ``min_by``/``max_by``);
+- ``first(x ORDER BY y)``: use ``arg_min``/``arg_max`` (Spark ``min_by``/``max_by``) over an
+  ``x`` that is never NULL (``coalesce`` it, or join back on the first row's key): DuckDB's
+  ``arg_min`` skips rows whose ``x`` is NULL, Spark's ``min_by`` returns that NULL;
 - ``INT128``/``HUGEINT`` casts: Spark has no 128-bit integers;
 - a division whose divisor is not ``nullif(…, 0)``: Spark 4's ANSI mode raises on division by
   zero where DuckDB returns NULL.
@@ -93,6 +97,13 @@ def _literal(value: object) -> Any:
         return exp.cast(exp.Literal.string(repr(value)), exp.DataType.build("DOUBLE"))
     if isinstance(value, list | tuple):
         return exp.Array(expressions=[_literal(v) for v in value])
+    if isinstance(value, dict):  # a struct, as DuckDB binds a dict: STRUCT(v AS k, …)
+        return exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=exp.to_identifier(k), expression=_literal(v))
+                for k, v in value.items()
+            ]
+        )
     return exp.convert(value)
 
 
